@@ -1,0 +1,31 @@
+//! Runtime of backsolve: the adjoint traits and rules that `#[differentiable]` code is
+//! compiled against, typed tapes, and gradient checking.
+//!
+//! Users depend on the `backsolve` facade, which re-exports this crate together with the
+//! macros. See the workspace README for the contract of the generated pullbacks.
+
+#![warn(missing_docs)]
+
+pub mod adjoint;
+pub mod differentiable;
+pub mod gradcheck;
+pub mod rules;
+pub mod tape;
+
+#[doc(hidden)]
+pub mod rt;
+
+/// Alias used by generated code; not a public API.
+#[doc(hidden)]
+pub use rt as __rt;
+
+pub use faer;
+pub use num_complex;
+
+/// Double-precision complex number; the same type as `faer::c64`.
+#[allow(non_camel_case_types)]
+pub type c64 = num_complex::Complex<f64>;
+
+pub use adjoint::{AccFrom, Accumulate, AdjIndex, Adjoint, ArgAdj, IntoAdj, Rec};
+pub use differentiable::{Differentiable, SplitMix64};
+pub use gradcheck::{check_gradient, CheckOptions, GradEntry, GradReport};

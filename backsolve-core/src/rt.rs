@@ -1,0 +1,255 @@
+//! The small vocabulary generated pullbacks are written in. Not a public API: names here may
+//! change with the macro. Everything is a generic function so that rustc, not the macro, decides
+//! which rule applies to which type.
+
+use crate::adjoint::{AccFrom, Accumulate, AdjIndex, Adjoint, IntoAdj, Rec};
+use crate::rules::{AddRule, Adj, DivRule, MulRule, NegRule, SubRule};
+use std::marker::PhantomData;
+
+pub use crate::adjoint::ArgAdj;
+pub use crate::differentiable::{random_like, Differentiable, SplitMix64};
+pub use crate::gradcheck::{check_gradient, CheckOptions, GradReport};
+pub use crate::rules::elementary::*;
+pub use crate::tape::Tape;
+
+/// A zero-sized witness of a recorded value's type.
+pub type W<T> = PhantomData<T>;
+
+/// The witness of `x`'s owned type.
+#[inline(always)]
+pub fn w<T: Rec + ?Sized>(_: &T) -> W<T::R> {
+    PhantomData
+}
+
+/// An owned copy of `x` for the reverse sweep.
+#[inline(always)]
+pub fn rec<T: Rec + ?Sized>(x: &T) -> T::R {
+    x.rec()
+}
+
+/// The shape of a binding, kept to build its zero adjoint in the reverse sweep.
+pub struct ShapeRec<T: Adjoint + ?Sized>(T::Shape, PhantomData<fn() -> *const T>);
+
+/// Record the shape of `x`.
+#[inline(always)]
+pub fn shape<T: Adjoint + ?Sized>(x: &T) -> ShapeRec<T> {
+    ShapeRec(x.shape(), PhantomData)
+}
+
+/// A zero adjoint from a recorded shape.
+#[inline(always)]
+pub fn zero<T: Adjoint + ?Sized>(s: &ShapeRec<T>) -> T::Adj {
+    T::zero_adj(&s.0)
+}
+
+/// A zero adjoint of the same shape as a recorded value.
+#[inline(always)]
+pub fn zero_of<T: Adjoint>(x: &T) -> T::Adj {
+    T::zero_adj(&x.shape())
+}
+
+/// `*d += v`.
+#[inline(always)]
+pub fn acc<D: AccFrom<V> + ?Sized, V>(d: &mut D, v: V) {
+    d.acc_from(v)
+}
+
+/// Take an adjoint out of its variable, leaving a zero of the same shape.
+#[inline(always)]
+pub fn take<A: Accumulate>(d: &mut A) -> A {
+    let z = d.zeros_like();
+    std::mem::replace(d, z)
+}
+
+/// The adjoint of element `i` of a `Vec` adjoint that may be shorter than its primal; consumes it.
+#[inline]
+pub fn take_at<T: Default>(d: &mut Vec<T>, i: usize) -> T {
+    if d.len() > i {
+        d.truncate(i + 1);
+        d.pop().unwrap_or_default()
+    } else {
+        T::default()
+    }
+}
+
+/// Mutable access to the adjoint of an indexed element.
+#[inline(always)]
+pub fn at<D: AdjIndex<I> + ?Sized, I>(d: &mut D, i: I) -> &mut D::Out {
+    d.adj_index(i)
+}
+
+/// A copy of an adjoint.
+#[inline(always)]
+pub fn copy<A: Clone>(d: &A) -> A {
+    d.clone()
+}
+
+/// A user-facing output cotangent as the owned adjoint.
+#[inline(always)]
+pub fn ret<T: IntoAdj>(d: T) -> T::Adj {
+    d.into_adj()
+}
+
+/// A dummy adjoint slot of the unit type, for inactive arguments.
+#[inline(always)]
+pub fn unit() {}
+
+macro_rules! binop_fns {
+    ($tr:ident, $dl:ident, $dr:ident) => {
+        /// Left adjoint of the operator.
+        #[inline(always)]
+        pub fn $dl<A: $tr<B>, B: Adjoint>(_: W<A>, _: W<B>, d: &Adj<A::Out>) -> A::Adj {
+            A::d_lhs(d)
+        }
+        /// Right adjoint of the operator.
+        #[inline(always)]
+        pub fn $dr<A: $tr<B>, B: Adjoint>(_: W<A>, _: W<B>, d: &Adj<A::Out>) -> B::Adj {
+            A::d_rhs(d)
+        }
+    };
+}
+binop_fns!(AddRule, add_dl, add_dr);
+binop_fns!(SubRule, sub_dl, sub_dr);
+
+/// Left adjoint of `a * b`.
+#[inline(always)]
+pub fn mul_dl<A: MulRule<B>, B: Adjoint>(_: W<A>, b: &B, d: &Adj<A::Out>) -> A::Adj {
+    A::d_lhs(b, d)
+}
+/// Right adjoint of `a * b`.
+#[inline(always)]
+pub fn mul_dr<A: MulRule<B>, B: Adjoint>(a: &A, _: W<B>, d: &Adj<A::Out>) -> B::Adj {
+    A::d_rhs(a, d)
+}
+/// Left adjoint of `a / b`.
+#[inline(always)]
+pub fn div_dl<A: DivRule<B>, B: Adjoint>(a: &A, b: &B, d: &Adj<A::Out>) -> A::Adj {
+    A::d_lhs(a, b, d)
+}
+/// Right adjoint of `a / b`.
+#[inline(always)]
+pub fn div_dr<A: DivRule<B>, B: Adjoint>(a: &A, b: &B, d: &Adj<A::Out>) -> B::Adj {
+    A::d_rhs(a, b, d)
+}
+/// Adjoint of `-a`.
+#[inline(always)]
+pub fn neg_d<A: NegRule>(_: W<A>, d: &A::Adj) -> A::Adj {
+    A::d_neg(d)
+}
+
+/// A value of the adjoint type of `like` with random components, for gradient checks.
+pub fn random_cotangent<T: Adjoint>(like: &T, rng: &mut SplitMix64) -> T::Adj
+where
+    T::Adj: Differentiable,
+{
+    random_like(&zero_of(like), rng)
+}
+
+/// Flatten a (possibly unsized) adjoint or value into reals.
+pub trait Flatten {
+    /// Append the real components.
+    fn flatten_into(&self, out: &mut Vec<f64>);
+}
+impl<T: Differentiable> Flatten for T {
+    fn flatten_into(&self, out: &mut Vec<f64>) {
+        self.write_reals(out)
+    }
+}
+impl<T: Differentiable> Flatten for [T] {
+    fn flatten_into(&self, out: &mut Vec<f64>) {
+        self.iter().for_each(|x| x.write_reals(out))
+    }
+}
+/// Number of reals in a flattened value.
+pub fn n_reals<T: Flatten + ?Sized>(x: &T) -> usize {
+    let mut v = Vec::new();
+    x.flatten_into(&mut v);
+    v.len()
+}
+/// Append the flat view of `x`.
+pub fn flatten<T: Flatten + ?Sized>(x: &T, out: &mut Vec<f64>) {
+    x.flatten_into(out)
+}
+/// Overwrite an owned value from the front of `src`; returns how many reals were read.
+pub fn unflatten<T: Differentiable>(x: &mut T, src: &[f64]) -> usize {
+    x.read_reals(src)
+}
+/// `Re <a, b>` of two values of the same shape, through their flat views.
+pub fn pair<T: Flatten + ?Sized, U: Flatten + ?Sized>(a: &T, b: &U) -> f64 {
+    let mut va = Vec::new();
+    let mut vb = Vec::new();
+    a.flatten_into(&mut va);
+    b.flatten_into(&mut vb);
+    assert_eq!(
+        va.len(),
+        vb.len(),
+        "backsolve: pairing values of different sizes"
+    );
+    va.iter().zip(&vb).map(|(x, y)| x * y).sum()
+}
+
+/// The adjoint a callee reports for a parameter it does not differentiate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoGrad;
+
+impl<T: ?Sized> AccFrom<NoGrad> for T {
+    #[inline(always)]
+    fn acc_from(&mut self, _: NoGrad) {}
+}
+
+/// A callee's adjoint slot, or a zero when the callee did not differentiate that argument.
+pub trait SlotInto<A> {
+    /// The adjoint, building a zero with `zero` if there is none.
+    fn into_slot(self, zero: impl FnOnce() -> A) -> A;
+}
+impl<A> SlotInto<A> for A {
+    #[inline(always)]
+    fn into_slot(self, _: impl FnOnce() -> A) -> A {
+        self
+    }
+}
+impl<A: Accumulate> SlotInto<A> for NoGrad {
+    #[inline(always)]
+    fn into_slot(self, zero: impl FnOnce() -> A) -> A {
+        zero()
+    }
+}
+
+/// The adjoint of a temporary argument from a callee's slot.
+#[inline(always)]
+pub fn or_zero<S: SlotInto<R::Adj>, R: Adjoint>(slot: S, rec: &R) -> R::Adj {
+    slot.into_slot(|| zero_of(rec))
+}
+
+/// Rebuild an argument of the callee's parameter type from a recorded value.
+pub trait FromRec<'a, R: ?Sized> {
+    /// Borrow or copy.
+    fn from_rec(r: &'a R) -> Self;
+}
+impl<'a, P: Clone> FromRec<'a, P> for P {
+    #[inline(always)]
+    fn from_rec(r: &'a P) -> P {
+        r.clone()
+    }
+}
+impl<'a, P: ?Sized> FromRec<'a, P> for &'a P {
+    #[inline(always)]
+    fn from_rec(r: &'a P) -> &'a P {
+        r
+    }
+}
+impl<'a, T> FromRec<'a, Vec<T>> for &'a [T] {
+    #[inline(always)]
+    fn from_rec(r: &'a Vec<T>) -> &'a [T] {
+        r
+    }
+}
+
+/// The adjoint of `vec![x; n]` with respect to `x`: the sum of the element adjoints.
+pub fn sum_vec<A: Accumulate + Default>(d: Vec<A>) -> A {
+    let mut s = A::default();
+    for x in d {
+        s.acc(x);
+    }
+    s
+}

@@ -1,0 +1,275 @@
+//! Activity analysis: which variables carry a derivative.
+//!
+//! A variable is active when any value assigned to it (its initializer, a later assignment,
+//! compound assignment, element store or `push`) reads an active variable in a value position.
+//! Index expressions, conditions, loop ranges and piecewise-constant methods (`floor`, `len`)
+//! are not value positions. The analysis is flow-insensitive and runs to a fixed point on the
+//! renamed body, so every name is one variable.
+
+use crate::known;
+use std::collections::HashSet;
+use syn::{BinOp, Block, Expr, Pat, Stmt, UnOp};
+
+/// Names of active variables, given the active parameters.
+pub fn analyze(body: &Block, params: &HashSet<String>) -> HashSet<String> {
+    let mut edges = Vec::new();
+    walk_block(body, &mut edges);
+    let mut active = params.clone();
+    loop {
+        let before = active.len();
+        for (target, sources) in &edges {
+            if !active.contains(target) && sources.iter().any(|s| active.contains(s)) {
+                active.insert(target.clone());
+            }
+        }
+        if active.len() == before {
+            return active;
+        }
+    }
+}
+
+type Edges = Vec<(String, Vec<String>)>;
+
+fn walk_block(b: &Block, edges: &mut Edges) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Local(l) => {
+                let sources = l
+                    .init
+                    .as_ref()
+                    .map(|i| value_vars(&i.expr))
+                    .unwrap_or_default();
+                for name in pat_idents(&l.pat) {
+                    edges.push((name, sources.clone()));
+                }
+                if let Some(i) = &l.init {
+                    walk_expr(&i.expr, edges);
+                }
+            }
+            Stmt::Expr(e, _) => walk_expr(e, edges),
+            _ => {}
+        }
+    }
+}
+
+fn walk_expr(e: &Expr, edges: &mut Edges) {
+    match e {
+        Expr::Assign(a) => {
+            if let Some(root) = place_root(&a.left) {
+                edges.push((root, value_vars(&a.right)));
+            }
+            walk_expr(&a.right, edges);
+        }
+        Expr::Binary(b) if is_compound(&b.op) => {
+            if let Some(root) = place_root(&b.left) {
+                let mut src = value_vars(&b.right);
+                src.push(root.clone());
+                edges.push((root, src));
+            }
+            walk_expr(&b.right, edges);
+        }
+        Expr::MethodCall(m) if m.method == "push" => {
+            if let Some(root) = place_root(&m.receiver) {
+                edges.push((root, m.args.iter().flat_map(value_vars).collect()));
+            }
+        }
+        Expr::ForLoop(f) => {
+            let sources = iterated_places(&f.expr);
+            for name in pat_idents(&f.pat) {
+                edges.push((name, sources.clone()));
+            }
+            walk_block(&f.body, edges);
+        }
+        Expr::While(w) => walk_block(&w.body, edges),
+        Expr::Loop(l) => walk_block(&l.body, edges),
+        Expr::Block(b) => walk_block(&b.block, edges),
+        Expr::Unsafe(u) => walk_block(&u.block, edges),
+        Expr::If(i) => {
+            walk_block(&i.then_branch, edges);
+            if let Some((_, e)) = &i.else_branch {
+                walk_expr(e, edges);
+            }
+        }
+        Expr::Match(m) => m.arms.iter().for_each(|a| walk_expr(&a.body, edges)),
+        Expr::Paren(p) => walk_expr(&p.expr, edges),
+        Expr::Binary(b) => {
+            walk_expr(&b.left, edges);
+            walk_expr(&b.right, edges);
+        }
+        _ => {}
+    }
+}
+
+/// `x += e`, `x -= e`, ... (syn 2 spells compound assignment as a binary operator).
+pub fn is_compound(op: &BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::AddAssign(_)
+            | BinOp::SubAssign(_)
+            | BinOp::MulAssign(_)
+            | BinOp::DivAssign(_)
+            | BinOp::RemAssign(_)
+            | BinOp::BitXorAssign(_)
+            | BinOp::BitAndAssign(_)
+            | BinOp::BitOrAssign(_)
+            | BinOp::ShlAssign(_)
+            | BinOp::ShrAssign(_)
+    )
+}
+
+/// The variable at the root of a place expression (`v[i].re` -> `v`).
+pub fn place_root(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Index(i) => place_root(&i.expr),
+        Expr::Field(f) => place_root(&f.base),
+        Expr::Paren(p) => place_root(&p.expr),
+        Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => place_root(&u.expr),
+        _ => None,
+    }
+}
+
+/// Every identifier a pattern binds.
+pub fn pat_idents(p: &Pat) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_pat(p, &mut out);
+    out
+}
+
+fn collect_pat(p: &Pat, out: &mut Vec<String>) {
+    match p {
+        Pat::Ident(i) => {
+            out.push(i.ident.to_string());
+            if let Some((_, s)) = &i.subpat {
+                collect_pat(s, out);
+            }
+        }
+        Pat::Tuple(t) => t.elems.iter().for_each(|p| collect_pat(p, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| collect_pat(p, out)),
+        Pat::Struct(s) => s.fields.iter().for_each(|f| collect_pat(&f.pat, out)),
+        Pat::Reference(r) => collect_pat(&r.pat, out),
+        Pat::Type(t) => collect_pat(&t.pat, out),
+        Pat::Slice(s) => s.elems.iter().for_each(|p| collect_pat(p, out)),
+        Pat::Paren(p) => collect_pat(&p.pat, out),
+        _ => {}
+    }
+}
+
+/// The places a `for` loop iterates over element by element (`v.iter().zip(w)` -> `v`, `w`);
+/// empty for ranges.
+pub fn iterated_places(e: &Expr) -> Vec<String> {
+    match e {
+        Expr::Range(_) => vec![],
+        Expr::Paren(p) => iterated_places(&p.expr),
+        Expr::Reference(r) => iterated_places(&r.expr),
+        Expr::MethodCall(m) => match m.method.to_string().as_str() {
+            "iter" | "copied" | "cloned" | "enumerate" | "into_iter" => {
+                iterated_places(&m.receiver)
+            }
+            "zip" => {
+                let mut v = iterated_places(&m.receiver);
+                m.args.iter().for_each(|a| v.extend(iterated_places(a)));
+                v
+            }
+            _ => vec![],
+        },
+        Expr::Path(_) | Expr::Field(_) => place_root(e).into_iter().collect(),
+        _ => vec![],
+    }
+}
+
+/// The tail expression of a block, if it has one.
+pub fn block_tail(b: &Block) -> Option<&Expr> {
+    match b.stmts.last() {
+        Some(Stmt::Expr(e, None)) => Some(e),
+        _ => None,
+    }
+}
+
+/// Variables read in value positions of `e` (what its value can depend on differentiably).
+pub fn value_vars(e: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_values(e, &mut out);
+    out
+}
+
+fn collect_values(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Path(p) if p.qself.is_none() => {
+            if let Some(id) = p.path.get_ident() {
+                out.push(id.to_string());
+            }
+        }
+        Expr::Paren(p) => collect_values(&p.expr, out),
+        Expr::Group(g) => collect_values(&g.expr, out),
+        Expr::Reference(r) => collect_values(&r.expr, out),
+        Expr::Unary(u) => {
+            if !matches!(u.op, UnOp::Not(_)) {
+                collect_values(&u.expr, out)
+            }
+        }
+        Expr::Binary(b) => {
+            if matches!(
+                b.op,
+                BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_)
+            ) {
+                collect_values(&b.left, out);
+                collect_values(&b.right, out);
+            }
+        }
+        Expr::Index(i) => collect_values(&i.expr, out),
+        Expr::Field(f) => collect_values(&f.base, out),
+        Expr::MethodCall(m) => {
+            if !known::CONSTANT.contains(&m.method.to_string().as_str()) {
+                collect_values(&m.receiver, out);
+                m.args.iter().for_each(|a| collect_values(a, out));
+            }
+        }
+        Expr::Call(c) => {
+            let constant = match &*c.func {
+                Expr::Path(p) => {
+                    known::is_constant_constructor(&p.path)
+                        || known::float_ufcs(&p.path)
+                            .is_some_and(|n| known::CONSTANT.contains(&n.as_str()))
+                }
+                _ => false,
+            };
+            if !constant {
+                c.args.iter().for_each(|a| collect_values(a, out));
+            }
+        }
+        Expr::Cast(c) => {
+            if !known::is_int_type(&c.ty) {
+                collect_values(&c.expr, out)
+            }
+        }
+        Expr::If(i) => {
+            if let Some(t) = block_tail(&i.then_branch) {
+                collect_values(t, out);
+            }
+            if let Some((_, e)) = &i.else_branch {
+                collect_values(e, out);
+            }
+        }
+        Expr::Block(b) => {
+            if let Some(t) = block_tail(&b.block) {
+                collect_values(t, out);
+            }
+        }
+        Expr::Match(m) => m.arms.iter().for_each(|a| collect_values(&a.body, out)),
+        Expr::Tuple(t) => t.elems.iter().for_each(|e| collect_values(e, out)),
+        Expr::Array(a) => a.elems.iter().for_each(|e| collect_values(e, out)),
+        Expr::Struct(s) => s.fields.iter().for_each(|f| collect_values(&f.expr, out)),
+        Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+            if let Some(args) = crate::lower::parse_vec_macro(&m.mac) {
+                match args {
+                    crate::lower::VecMacro::Splat(x, _) => collect_values(&x, out),
+                    crate::lower::VecMacro::List(xs) => {
+                        xs.iter().for_each(|x| collect_values(x, out))
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,577 @@
+//! `#[differentiable]` and `#[adjoint(of = ..)]`: from a function to its pullbacks.
+
+use crate::codegen::Gen;
+use crate::ctx::Ctxt;
+use crate::lower::Lower;
+use crate::rename::Renamer;
+use crate::{activity, sig};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use std::collections::HashSet;
+use syn::visit_mut::VisitMut;
+use syn::{FnArg, Ident, Pat, ReturnType, Type};
+
+/// Options of `#[differentiable(..)]`.
+#[derive(Default)]
+pub struct Options {
+    pub wrt: Option<Vec<Ident>>,
+    pub check: bool,
+    pub debug: bool,
+}
+
+fn parse_options(attr: TokenStream, cx: &Ctxt) -> Options {
+    let mut opts = Options::default();
+    if attr.is_empty() {
+        return opts;
+    }
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("wrt") {
+            let mut names = Vec::new();
+            meta.parse_nested_meta(|m| {
+                match m.path.get_ident() {
+                    Some(id) => names.push(id.clone()),
+                    None => return Err(m.error("expected a parameter name")),
+                }
+                Ok(())
+            })?;
+            opts.wrt = Some(names);
+            Ok(())
+        } else if meta.path.is_ident("check") {
+            opts.check = true;
+            Ok(())
+        } else if meta.path.is_ident("debug") {
+            opts.debug = true;
+            Ok(())
+        } else {
+            Err(meta.error("unknown option: expected `wrt(a, b)`, `check` or `debug`"))
+        }
+    });
+    if let Err(e) = syn::parse::Parser::parse2(parser, attr) {
+        cx.push(e);
+    }
+    opts
+}
+
+/// One typed parameter of the function.
+pub struct Param {
+    pub name: Ident,
+    pub ty: Type,
+    pub active: bool,
+}
+
+/// The checked signature.
+pub struct Signature {
+    pub method: bool,
+    pub params: Vec<Param>,
+    pub ret: Type,
+}
+
+fn check_signature(cx: &Ctxt, f: &syn::ItemFn, opts: &Options) -> Option<Signature> {
+    let s = &f.sig;
+    if let Some(a) = &s.asyncness {
+        cx.error(a, "async functions cannot be differentiated");
+    }
+    if let Some(c) = &s.constness {
+        cx.error(
+            c,
+            "const functions cannot be differentiated: remove `const`",
+        );
+    }
+    if let Some(u) = &s.unsafety {
+        cx.error(
+            u,
+            "unsafe functions are not differentiated: give them a rule with `#[adjoint(of = ...)]`",
+        );
+    }
+    if let Some(v) = &s.variadic {
+        cx.error(v, "variadic functions cannot be differentiated");
+    }
+    for g in &s.generics.params {
+        if !matches!(g, syn::GenericParam::Lifetime(_)) {
+            cx.error(g, "generic type parameters are not supported by #[differentiable]: write the function for concrete types (f64, c64, Mat<c64>, ...)");
+        }
+    }
+    let ret = match &s.output {
+        ReturnType::Type(_, t) => (**t).clone(),
+        ReturnType::Default => {
+            cx.error(&s.ident, "a #[differentiable] function must return its result (`-> f64`, `-> Vec<f64>`, ...)");
+            return None;
+        }
+    };
+    let mut method = false;
+    let mut params = Vec::new();
+    for arg in &s.inputs {
+        match arg {
+            FnArg::Receiver(r) => {
+                if r.reference.is_none() || r.mutability.is_some() {
+                    cx.error(r, "differentiable methods take `&self` (configuration, not differentiated); pass parameters as arguments");
+                }
+                method = true;
+            }
+            FnArg::Typed(pt) => {
+                let Pat::Ident(pi) = &*pt.pat else {
+                    cx.error(
+                        &pt.pat,
+                        "parameters of a #[differentiable] function must be plain names",
+                    );
+                    continue;
+                };
+                params.push(Param {
+                    name: pi.ident.clone(),
+                    ty: (*pt.ty).clone(),
+                    active: sig::active_by_default(&pt.ty),
+                });
+            }
+        }
+    }
+    if let Some(wrt) = &opts.wrt {
+        for w in wrt {
+            if !params.iter().any(|p| p.name == *w) {
+                cx.error(w, format!("`{w}` is not a parameter of this function"));
+            }
+        }
+        for p in &mut params {
+            p.active = wrt.iter().any(|w| *w == p.name);
+        }
+    }
+    for p in &params {
+        if p.active {
+            if let Type::Reference(r) = &p.ty {
+                if let Some(m) = &r.mutability {
+                    cx.error(m, format!("`{}` is a mutable reference: differentiable functions return new values instead of mutating arguments (or leave it out with `wrt(..)`)", p.name));
+                }
+            }
+            let d = format!("d_{}", p.name);
+            if params.iter().any(|q| q.name == d) {
+                cx.error(&p.name, format!("the adjoint of `{}` would be named `{d}`, which is already a parameter: rename one of them", p.name));
+            }
+        }
+    }
+    Some(Signature {
+        method,
+        params,
+        ret,
+    })
+}
+
+/// `'static` for every lifetime, named or elided, so a type can sit in a return-position
+/// projection (`<&'static [f64] as Adjoint>::Adj`).
+pub fn staticize(ty: &Type) -> Type {
+    struct S;
+    impl VisitMut for S {
+        fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+            r.lifetime = Some(syn::Lifetime::new(
+                "'static",
+                proc_macro2::Span::call_site(),
+            ));
+            self.visit_type_mut(&mut r.elem);
+        }
+        fn visit_lifetime_mut(&mut self, l: &mut syn::Lifetime) {
+            *l = syn::Lifetime::new("'static", l.span());
+        }
+    }
+    let mut t = ty.clone();
+    S.visit_type_mut(&mut t);
+    t
+}
+
+const ALLOWS: &str = "unused_mut, unused_variables, unused_assignments, unused_parens, unused_braces, non_snake_case, clippy::all, clippy::pedantic";
+
+fn allows() -> TokenStream {
+    let lints: TokenStream = ALLOWS.parse().unwrap();
+    quote!(#[allow(#lints)])
+}
+
+/// Expand `#[differentiable]`.
+pub fn expand_differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let cx = Ctxt::default();
+    let opts = parse_options(attr, &cx);
+    let func: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(e) => {
+            let err = syn::Error::new(e.span(), "#[differentiable] goes on a function or method");
+            let err = err.to_compile_error();
+            return quote!(#item #err);
+        }
+    };
+    let out = expand_fn(&cx, &opts, &func);
+    match cx.into_compile_errors() {
+        Some(errs) => quote!(#func #errs),
+        None => {
+            if opts.debug {
+                eprintln!("{}", pretty(&out));
+            }
+            quote!(#func #out)
+        }
+    }
+}
+
+/// Pretty-print generated items (for `debug`, docs and golden tests).
+pub fn pretty(ts: &TokenStream) -> String {
+    match syn::parse2::<syn::File>(ts.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(_) => {
+            // Methods are not items on their own: print them inside an impl.
+            let wrapped = quote!(impl __Expanded { #ts });
+            match syn::parse2::<syn::File>(wrapped) {
+                Ok(file) => prettyplease::unparse(&file),
+                Err(_) => ts.to_string(),
+            }
+        }
+    }
+}
+
+/// The generated items for one function (without the original).
+pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
+    let Some(sig) = check_signature(cx, func, opts) else {
+        return TokenStream::new();
+    };
+    let active_params: HashSet<String> = sig
+        .params
+        .iter()
+        .filter(|p| p.active)
+        .map(|p| p.name.to_string())
+        .collect();
+    let mut all_params: HashSet<String> = sig.params.iter().map(|p| p.name.to_string()).collect();
+    all_params.insert("self".into());
+
+    let mut body = (*func.block).clone();
+    let names: Vec<Ident> = sig.params.iter().map(|p| p.name.clone()).collect();
+    Renamer::new(&names).visit_block_mut(&mut body);
+    let body_expr = syn::Expr::Block(syn::ExprBlock {
+        attrs: vec![],
+        label: None,
+        block: body.clone(),
+    });
+    let early = Lower::has_return(&body_expr);
+    let active = activity::analyze(&body, &active_params);
+    let mut lower = Lower::new(cx, &active, &active_params, all_params, early);
+    let ir = lower.lower_body(&body);
+    if cx.has_errors() {
+        return TokenStream::new();
+    }
+    let gen = Gen::new(early);
+    let fwd = gen.fwd(&ir);
+    let rev = gen.rev(&ir);
+    let tapes = gen.tape_decls();
+
+    let take_ret = if early {
+        quote!(let __ret = __retv.expect("backsolve: the function produced no result");)
+    } else {
+        TokenStream::new()
+    };
+    let public = public_pullback(
+        func,
+        &sig,
+        quote! {
+            let __dret = ::backsolve::__rt::ret(d_ret);
+            #tapes
+            #fwd
+            #take_ret
+            #rev
+            __ret
+        },
+    );
+    let internal = internal_pullback(func, &sig);
+    let check = if opts.check {
+        gradcheck(func, &sig)
+    } else {
+        TokenStream::new()
+    };
+    quote!(#public #internal #check)
+}
+
+fn public_pullback(func: &syn::ItemFn, sig: &Signature, body: TokenStream) -> TokenStream {
+    let vis = &func.vis;
+    let name = &func.sig.ident;
+    let pb = format_ident!("{}_pullback", name);
+    let generics = &func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let inputs = func.sig.inputs.iter();
+    let ret = &sig.ret;
+    let pub_d = sig::public_cotangent_type(ret);
+    let adj = sig.params.iter().filter(|p| p.active).map(|p| {
+        let d = format_ident!("d_{}", p.name);
+        let t = sig::param_adjoint_type(&p.ty);
+        quote!(#d: &mut #t)
+    });
+    let allows = allows();
+    let doc = format!(
+        " Pullback of [`{name}`], generated by `#[differentiable]`: returns the value of `{name}` and adds the adjoint of each active argument, for the output cotangent `d_ret`, into its `d_` argument."
+    );
+    quote! {
+        #[doc = #doc]
+        #allows
+        #vis fn #pb #generics (#(#inputs,)* d_ret: #pub_d, #(#adj),*) -> #ret #where_clause { #body }
+    }
+}
+
+fn internal_pullback(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
+    let rt = quote!(::backsolve::__rt);
+    let vis = &func.vis;
+    let name = &func.sig.ident;
+    let pb = format_ident!("{}_pullback", name);
+    let int = format_ident!("__pullback_{}", name);
+    let generics = &func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let inputs = func.sig.inputs.iter();
+    let ret = &sig.ret;
+    let ret_static = staticize(ret);
+    let mut slot_types = Vec::new();
+    let mut slot_inits = Vec::new();
+    let mut slot_values = Vec::new();
+    let mut adj_args = Vec::new();
+    for (k, p) in sig.params.iter().enumerate() {
+        let s = format_ident!("__s{}", k);
+        let n = &p.name;
+        if p.active {
+            let ts = staticize(&p.ty);
+            slot_types.push(quote!(<#ts as ::backsolve::Adjoint>::Adj));
+            slot_inits.push(quote!(let mut #s = #rt::zero(&#rt::shape(&#n));));
+            slot_values.push(quote!(#s));
+            adj_args.push(quote!(&mut #s));
+        } else {
+            slot_types.push(quote!(#rt::NoGrad));
+            slot_values.push(quote!(#rt::NoGrad));
+        }
+    }
+    let args = sig.params.iter().map(|p| &p.name);
+    let d_public = sig::owned_to_public(ret, quote!(__d));
+    let call = if sig.method {
+        quote!(self.#pb)
+    } else {
+        quote!(#pb)
+    };
+    let allows = allows();
+    quote! {
+        #[doc(hidden)]
+        #allows
+        #vis fn #int #generics (#(#inputs,)* __d: <#ret_static as ::backsolve::Adjoint>::Adj)
+            -> (#ret, (#(#slot_types,)*)) #where_clause
+        {
+            #(#slot_inits)*
+            let __y = #call(#(#args,)* #d_public, #(#adj_args),*);
+            (__y, (#(#slot_values,)*))
+        }
+    }
+}
+
+fn gradcheck(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
+    let rt = quote!(::backsolve::__rt);
+    let vis = &func.vis;
+    let name = &func.sig.ident;
+    let gc = format_ident!("{}_gradcheck", name);
+    let int = format_ident!("__pullback_{}", name);
+    let generics = &func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let inputs = func.sig.inputs.iter();
+    let this = if sig.method { quote!(self.) } else { quote!() };
+    let mut owned = Vec::new();
+    let mut blocks = Vec::new();
+    let mut flat_x = Vec::new();
+    let mut flat_g = Vec::new();
+    let mut rebuild = Vec::new();
+    let mut call_orig = Vec::new();
+    let mut call_pert = Vec::new();
+    let mut call_pull = Vec::new();
+    let mut slot_pat = Vec::new();
+    for (k, p) in sig.params.iter().enumerate() {
+        let n = &p.name;
+        let o = format_ident!("__o{}", k);
+        let q = format_ident!("__q{}", k);
+        let s = format_ident!("__s{}", k);
+        call_orig.push(quote!(::core::clone::Clone::clone(&#n)));
+        if p.active {
+            owned.push(quote!(let #o = #rt::rec(&#n);));
+            let label = n.to_string();
+            blocks.push(quote!((#label, #rt::n_reals(&#o))));
+            flat_x.push(quote!(#rt::flatten(&#o, &mut __x);));
+            flat_g.push(quote!(#rt::flatten(&#s, &mut __g);));
+            rebuild.push(quote! {
+                let mut #q = ::core::clone::Clone::clone(&#o);
+                __off += #rt::unflatten(&mut #q, &__p[__off..]);
+            });
+            call_pert.push(quote!(#rt::FromRec::from_rec(&#q)));
+            call_pull.push(quote!(#rt::FromRec::from_rec(&#o)));
+            slot_pat.push(quote!(#s));
+        } else {
+            call_pert.push(quote!(::core::clone::Clone::clone(&#n)));
+            call_pull.push(quote!(::core::clone::Clone::clone(&#n)));
+            slot_pat.push(quote!(_));
+        }
+    }
+    let doc = format!(
+        " Check the pullback of [`{name}`] against central finite differences (Richardson-extrapolated, real and imaginary parts separately) and a random-direction test, at the given arguments, for a random output cotangent."
+    );
+    quote! {
+        #[doc = #doc]
+        #[allow(clippy::all, unused_mut, unused_variables)]
+        #vis fn #gc #generics (#(#inputs),*) -> ::backsolve::GradReport #where_clause {
+            let __opts = #rt::CheckOptions::default();
+            let mut __rng = #rt::SplitMix64(__opts.seed);
+            let __y = #this #name(#(#call_orig),*);
+            let __dy = #rt::random_cotangent(&__y, &mut __rng);
+            #(#owned)*
+            let (_, (#(#slot_pat,)*)) = #this #int(#(#call_pull,)* #rt::copy(&__dy));
+            let mut __x: ::std::vec::Vec<f64> = ::std::vec::Vec::new();
+            let mut __g: ::std::vec::Vec<f64> = ::std::vec::Vec::new();
+            #(#flat_x)*
+            #(#flat_g)*
+            let __blocks = [#(#blocks),*];
+            let __loss = |__p: &[f64]| -> f64 {
+                let mut __off = 0usize;
+                #(#rebuild)*
+                let __yy = #this #name(#(#call_pert),*);
+                #rt::pair(&__dy, &__yy)
+            };
+            #rt::check_gradient(&__blocks, &__x, &__g, __loss, &__opts)
+        }
+    }
+}
+
+/// Expand `#[adjoint(of = path)]` on a hand-written pullback.
+pub fn expand_adjoint(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let cx = Ctxt::default();
+    let mut of: Option<syn::Path> = None;
+    let mut wrt: Option<Vec<Ident>> = None;
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("of") {
+            of = Some(meta.value()?.parse()?);
+            Ok(())
+        } else if meta.path.is_ident("wrt") {
+            let mut names = Vec::new();
+            meta.parse_nested_meta(|m| {
+                names.push(
+                    m.path
+                        .get_ident()
+                        .cloned()
+                        .ok_or_else(|| m.error("expected a name"))?,
+                );
+                Ok(())
+            })?;
+            wrt = Some(names);
+            Ok(())
+        } else {
+            Err(meta.error("expected `of = function` (and optionally `wrt(a, b)`)"))
+        }
+    });
+    if let Err(e) = syn::parse::Parser::parse2(parser, attr.clone()) {
+        cx.push(e);
+    }
+    let func: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(e) => return e.to_compile_error(),
+    };
+    let Some(of) = of else {
+        if !cx.has_errors() {
+            cx.error(
+                &func.sig.ident,
+                "missing `of = function`: name the function this rule differentiates",
+            );
+        }
+        let errs = cx.into_compile_errors().unwrap();
+        return quote!(#func #errs);
+    };
+    let out = adjoint_wrapper(&cx, &func, &of, wrt);
+    match cx.into_compile_errors() {
+        Some(errs) => quote!(#func #errs),
+        None => quote!(#func #out),
+    }
+}
+
+fn adjoint_wrapper(
+    cx: &Ctxt,
+    func: &syn::ItemFn,
+    of: &syn::Path,
+    wrt: Option<Vec<Ident>>,
+) -> TokenStream {
+    let rt = quote!(::backsolve::__rt);
+    let inputs: Vec<&syn::PatType> = func
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            FnArg::Typed(t) => Some(t),
+            FnArg::Receiver(r) => {
+                cx.error(
+                    r,
+                    "rules are free functions: put methods' rules on a free function",
+                );
+                None
+            }
+        })
+        .collect();
+    let d_pos = inputs
+        .iter()
+        .position(|t| matches!(&*t.pat, Pat::Ident(pi) if pi.ident == "d_ret"));
+    let Some(d_pos) = d_pos else {
+        cx.error(&func.sig.inputs, "a rule takes the function's parameters, then `d_ret`, then one `&mut` adjoint per active parameter: no parameter named `d_ret` was found");
+        return TokenStream::new();
+    };
+    let ret = match &func.sig.output {
+        ReturnType::Type(_, t) => (**t).clone(),
+        ReturnType::Default => {
+            cx.error(&func.sig.ident, "a rule returns the primal value");
+            return TokenStream::new();
+        }
+    };
+    let primal = &inputs[..d_pos];
+    let adjoints = &inputs[d_pos + 1..];
+    let mut names = Vec::new();
+    let mut actives = Vec::new();
+    for t in primal {
+        let Pat::Ident(pi) = &*t.pat else {
+            cx.error(&t.pat, "parameters of a rule must be plain names");
+            return TokenStream::new();
+        };
+        let active = match &wrt {
+            Some(w) => w.iter().any(|n| *n == pi.ident),
+            None => sig::active_by_default(&t.ty),
+        };
+        names.push(pi.ident.clone());
+        actives.push(active);
+    }
+    let n_active = actives.iter().filter(|a| **a).count();
+    if n_active != adjoints.len() {
+        cx.error(
+            &func.sig.inputs,
+            format!("this rule has {} active parameter(s) but {} adjoint argument(s) after `d_ret`: give one `&mut` adjoint per active parameter, in order (integers and booleans are inactive; use `wrt(..)` to choose)", n_active, adjoints.len()),
+        );
+        return TokenStream::new();
+    }
+    let target = of.segments.last().unwrap().ident.clone();
+    let int = format_ident!("__pullback_{}", target);
+    let vis = &func.vis;
+    let rule = &func.sig.ident;
+    let ret_static = staticize(&ret);
+    let params = primal.iter().map(|t| quote!(#t));
+    let mut slot_types = Vec::new();
+    let mut inits = Vec::new();
+    let mut values = Vec::new();
+    let mut adj_args = Vec::new();
+    for (k, (t, active)) in primal.iter().zip(&actives).enumerate() {
+        let s = format_ident!("__s{}", k);
+        let n = &names[k];
+        if *active {
+            let ts = staticize(&t.ty);
+            slot_types.push(quote!(<#ts as ::backsolve::Adjoint>::Adj));
+            inits.push(quote!(let mut #s = #rt::zero(&#rt::shape(&#n));));
+            values.push(quote!(#s));
+            adj_args.push(quote!(&mut #s));
+        } else {
+            slot_types.push(quote!(#rt::NoGrad));
+            values.push(quote!(#rt::NoGrad));
+        }
+    }
+    let d_public = sig::owned_to_public(&ret, quote!(__d));
+    let allows = allows();
+    quote! {
+        #[doc(hidden)]
+        #allows
+        #vis fn #int(#(#params,)* __d: <#ret_static as ::backsolve::Adjoint>::Adj) -> (#ret, (#(#slot_types,)*)) {
+            #(#inits)*
+            let __y = #rule(#(#names,)* #d_public, #(#adj_args),*);
+            (__y, (#(#values,)*))
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The intermediate form between syn and the generated code.
+//!
+//! Active expressions are decomposed into operations whose operands are atoms: a variable place
+//! (`x`, `layer.w`, `z.re`), a temporary produced by the previous operation and consumed exactly
+//! once, or a constant. Statements that touch no active variable are kept verbatim (`Plain`).
+//! `break`, `continue` and `return` have been turned into flags and guarded remainders, so every
+//! loop body runs to its end and the reverse sweep only needs branch choices and trip counts.
+
+use proc_macro2::TokenStream;
+use syn::{Ident, Member, Type};
+
+/// Where one statement's records live: a local at the function's top level (executed once), a
+/// typed tape anywhere inside a branch, loop or block.
+#[derive(Clone, Copy, Debug)]
+pub struct Site {
+    pub id: usize,
+    pub tape: bool,
+}
+
+/// A step of a place: `.field` or `[index]` (the index already evaluated into a local).
+#[derive(Clone)]
+pub enum Proj {
+    Field(Member),
+    Index(Ident),
+}
+
+/// A variable and a path into it.
+#[derive(Clone)]
+pub struct Place {
+    pub root: Ident,
+    pub param: bool,
+    pub proj: Vec<Proj>,
+}
+
+impl Place {
+    /// The index locals this place uses, in order.
+    pub fn indices(&self) -> Vec<Ident> {
+        self.proj
+            .iter()
+            .filter_map(|p| match p {
+                Proj::Index(i) => Some(i.clone()),
+                Proj::Field(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// What an operand is.
+#[derive(Clone)]
+pub enum AtomKind {
+    /// An active variable (with field projections only).
+    Var(Place),
+    /// The result of the previous operation, `__t{id}`.
+    Temp(usize),
+    /// Anything without a derivative: a literal, an inactive variable, a hoisted constant.
+    /// The flag says whether the reverse sweep can write it again (literals and paths into
+    /// parameters) instead of recording it.
+    Const(TokenStream, bool),
+}
+
+/// An operand, with the `&` or `*` the user wrote in front of it.
+#[derive(Clone)]
+pub struct Atom {
+    pub kind: AtomKind,
+    pub prefix: TokenStream,
+}
+
+impl Atom {
+    pub fn is_active(&self) -> bool {
+        !matches!(self.kind, AtomKind::Const(..))
+    }
+}
+
+/// Arithmetic operators.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum BinKind {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// One operation producing a value.
+#[derive(Clone)]
+pub enum Op {
+    Atom(Atom),
+    Bin(BinKind, Atom, Atom),
+    Neg(Atom),
+    /// `x.NAME()` with an elementary rule.
+    Unary(Ident, Atom),
+    /// `x.powi(n)`, `n` constant.
+    Powi(Atom, TokenStream),
+    /// `x.NAME(y)` with rules for both sides.
+    BinMethod(Ident, Atom, Atom),
+    /// `x.clone()`, `x.to_vec()`: the adjoint passes straight through.
+    Identity(Ident, Atom),
+    /// `x as f64`.
+    Cast(Atom, Type),
+    /// Read of an indexed place, with `&` if borrowed.
+    Load(Place, TokenStream),
+    /// `c64::new(re, im)` with the path the user wrote.
+    ComplexNew(TokenStream, Atom, Atom),
+    Tuple(Vec<Atom>),
+    Array(Vec<Atom>),
+    VecList(Vec<Atom>),
+    VecSplat(Atom, TokenStream),
+    /// A call to a differentiable function or method.
+    Call {
+        func: TokenStream,
+        pull: TokenStream,
+        args: Vec<Atom>,
+    },
+    /// `temp.field`.
+    FieldOfTemp(Atom, Member),
+}
+
+/// Loop headers.
+#[derive(Clone)]
+pub enum LoopHeader {
+    For(TokenStream, TokenStream),
+    While(TokenStream),
+    Loop,
+}
+
+/// Statements.
+#[derive(Clone)]
+pub enum Stmt {
+    Plain(TokenStream),
+    Let {
+        name: Ident,
+        mutable: bool,
+        ty: Option<Type>,
+        init: Option<Op>,
+        site: Site,
+        shape: Site,
+    },
+    Temp {
+        id: usize,
+        op: Op,
+        site: Site,
+    },
+    Assign {
+        place: Place,
+        op: Option<BinKind>,
+        value: Atom,
+        site: Site,
+    },
+    Push {
+        place: Place,
+        value: Atom,
+        site: Site,
+    },
+    RecordShape {
+        name: Ident,
+        shape: Site,
+    },
+    If {
+        cond: TokenStream,
+        then: Vec<Stmt>,
+        els: Vec<Stmt>,
+        site: Site,
+    },
+    Match {
+        scrut: TokenStream,
+        arms: Vec<(TokenStream, Vec<Stmt>)>,
+        site: Site,
+    },
+    Loop {
+        header: LoopHeader,
+        body: Vec<Stmt>,
+        site: Site,
+    },
+    Block(Vec<Stmt>),
+    SetRet(Atom),
+}
+
+impl Stmt {
+    /// A statement with nothing to record and nothing to reverse.
+    pub fn is_plain(&self) -> bool {
+        match self {
+            Stmt::Plain(_) => true,
+            Stmt::If { then, els, .. } => then.iter().chain(els).all(Stmt::is_plain),
+            Stmt::Match { arms, .. } => arms.iter().flat_map(|a| &a.1).all(Stmt::is_plain),
+            Stmt::Loop { body, .. } => body.iter().all(Stmt::is_plain),
+            Stmt::Block(b) => b.iter().all(Stmt::is_plain),
+            _ => false,
+        }
+    }
+}

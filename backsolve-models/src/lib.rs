@@ -1,0 +1,1 @@
+//! Physical simulators (later issues).
