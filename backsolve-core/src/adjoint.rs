@@ -65,6 +65,10 @@ pub trait IntoAdj {
 }
 
 /// Accumulation into a possibly unsized adjoint (`[f64] += Vec<f64>`).
+#[diagnostic::on_unimplemented(
+    message = "cannot add an adjoint of type `{V}` into an adjoint of type `{Self}`",
+    note = "`NoGrad` here means a differentiable value is passed to a parameter that the called function leaves out with `wrt(..)`, which would silently drop part of the gradient: add that parameter to the callee's `wrt(..)` list, or pass a constant"
+)]
 pub trait AccFrom<V> {
     /// `self += v`.
     fn acc_from(&mut self, v: V);

@@ -188,38 +188,12 @@ pub fn pair<T: Flatten + ?Sized, U: Flatten + ?Sized>(a: &T, b: &U) -> f64 {
     va.iter().zip(&vb).map(|(x, y)| x * y).sum()
 }
 
-/// The adjoint a callee reports for a parameter it does not differentiate.
+/// The adjoint a callee reports for a parameter it leaves out with `wrt(..)`.
+///
+/// It deliberately cannot be added to anything: passing a differentiable value to such a
+/// parameter would silently drop part of the gradient, so it is a compile error instead.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoGrad;
-
-impl<T: ?Sized> AccFrom<NoGrad> for T {
-    #[inline(always)]
-    fn acc_from(&mut self, _: NoGrad) {}
-}
-
-/// A callee's adjoint slot, or a zero when the callee did not differentiate that argument.
-pub trait SlotInto<A> {
-    /// The adjoint, building a zero with `zero` if there is none.
-    fn into_slot(self, zero: impl FnOnce() -> A) -> A;
-}
-impl<A> SlotInto<A> for A {
-    #[inline(always)]
-    fn into_slot(self, _: impl FnOnce() -> A) -> A {
-        self
-    }
-}
-impl<A: Accumulate> SlotInto<A> for NoGrad {
-    #[inline(always)]
-    fn into_slot(self, zero: impl FnOnce() -> A) -> A {
-        zero()
-    }
-}
-
-/// The adjoint of a temporary argument from a callee's slot.
-#[inline(always)]
-pub fn or_zero<S: SlotInto<R::Adj>, R: Adjoint>(slot: S, rec: &R) -> R::Adj {
-    slot.into_slot(|| zero_of(rec))
-}
 
 /// Rebuild an argument of the callee's parameter type from a recorded value.
 pub trait FromRec<'a, R: ?Sized> {

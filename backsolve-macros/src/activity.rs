@@ -75,7 +75,7 @@ fn walk_expr(e: &Expr, edges: &mut Edges) {
         }
         Expr::ForLoop(f) => {
             let sources = iterated_places(&f.expr);
-            for name in pat_idents(&f.pat) {
+            for name in element_idents(f) {
                 edges.push((name, sources.clone()));
             }
             walk_block(&f.body, edges);
@@ -126,6 +126,15 @@ pub fn place_root(e: &Expr) -> Option<String> {
         Expr::Paren(p) => place_root(&p.expr),
         Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => place_root(&u.expr),
         _ => None,
+    }
+}
+
+/// The names a `for` pattern binds to elements (not the index of `.enumerate()`).
+pub fn element_idents(f: &syn::ExprForLoop) -> Vec<String> {
+    let enumerated = matches!(&*f.expr, Expr::MethodCall(m) if m.method == "enumerate");
+    match (&*f.pat, enumerated) {
+        (Pat::Tuple(t), true) if t.elems.len() == 2 => pat_idents(&t.elems[1]),
+        (p, _) => pat_idents(p),
     }
 }
 

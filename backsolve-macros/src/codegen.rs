@@ -178,6 +178,10 @@ impl Gen {
                 let fa = f(a);
                 (quote!(), quote!(#fa as #ty))
             }
+            Op::Wrap(path, a) => {
+                let fa = f(a);
+                (quote!(), quote!(#path(#fa)))
+            }
             Op::Load(p, prefix) => {
                 let idx = p.indices();
                 let place = Self::place_fwd(p);
@@ -226,7 +230,9 @@ impl Gen {
         let rt = rt();
         let r = self.replay(site);
         let body = match op {
-            Op::Atom(a) | Op::Identity(_, a) | Op::Cast(a, _) => Self::send(a, quote!(__d)),
+            Op::Atom(a) | Op::Identity(_, a) | Op::Cast(a, _) | Op::Wrap(_, a) => {
+                Self::send(a, quote!(__d))
+            }
             Op::Bin(k, a, b) => match k {
                 BinKind::Add | BinKind::Sub => {
                     let (dl, dr) = if *k == BinKind::Add {
@@ -331,11 +337,7 @@ impl Gen {
                     if Self::call_records(a) {
                         let rn = format_ident!("__a{}", i);
                         call_args.push(quote!(#rt::FromRec::from_rec(&#rn)));
-                        let value = match a.kind {
-                            AtomKind::Temp(_) => quote!(#rt::or_zero(#slot, &#rn)),
-                            _ => quote!(#slot),
-                        };
-                        sends.push(Self::send(a, value));
+                        sends.push(Self::send(a, quote!(#slot)));
                         rec_names.push(rn);
                     } else {
                         call_args.push(Self::atom_fwd(a));

@@ -330,6 +330,10 @@ fn internal_pullback(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
             slot_inits.push(quote!(let mut #s = #rt::zero(&#rt::shape(&#n));));
             slot_values.push(quote!(#s));
             adj_args.push(quote!(&mut #s));
+        } else if sig::is_inactive_scalar(&p.ty) {
+            // Integers have the unit adjoint: passing an active integer is fine.
+            slot_types.push(quote!(()));
+            slot_values.push(quote!(()));
         } else {
             slot_types.push(quote!(#rt::NoGrad));
             slot_values.push(quote!(#rt::NoGrad));
@@ -558,6 +562,9 @@ fn adjoint_wrapper(
             inits.push(quote!(let mut #s = #rt::zero(&#rt::shape(&#n));));
             values.push(quote!(#s));
             adj_args.push(quote!(&mut #s));
+        } else if sig::is_inactive_scalar(&t.ty) {
+            slot_types.push(quote!(()));
+            values.push(quote!(()));
         } else {
             slot_types.push(quote!(#rt::NoGrad));
             values.push(quote!(#rt::NoGrad));

@@ -94,6 +94,8 @@ pub enum Op {
     BinMethod(Ident, Atom, Atom),
     /// `x.clone()`, `x.to_vec()`: the adjoint passes straight through.
     Identity(Ident, Atom),
+    /// A wrapper with the adjoint of its content (`faer::Scale(k)`).
+    Wrap(TokenStream, Atom),
     /// `x as f64`.
     Cast(Atom, Type),
     /// Read of an indexed place, with `&` if borrowed.

@@ -239,7 +239,7 @@ impl<'a> Lower<'a> {
                     {
                         place_root(&m.receiver)
                     }
-                    Expr::ForLoop(f) => pat_idents(&f.pat)
+                    Expr::ForLoop(f) => activity::element_idents(f)
                         .into_iter()
                         .find(|n| self.active.contains(n)),
                     Expr::Return(_) => {
@@ -1180,6 +1180,11 @@ impl<'a> Lower<'a> {
                 "qualified paths (`<T as Trait>::f`) are not supported: call the function by name",
             );
             return Op::Atom(self.const_atom(quote!(#c)));
+        }
+        if p.path.segments.last().is_some_and(|s| s.ident == "Scale") && c.args.len() == 1 {
+            // faer's `Scale(k)` wrapper: its adjoint is the adjoint of `k`.
+            let k = self.lower_atom(&c.args[0], out);
+            return Op::Wrap(quote!(#p), k);
         }
         if known::is_complex_new(&p.path) && c.args.len() == 2 {
             let re = self.lower_atom(&c.args[0], out);
