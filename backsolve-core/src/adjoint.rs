@@ -9,9 +9,12 @@
 //! of `z` is `dL/dx + i dL/dy`. With it, every matrix rule is the real rule with `T -> H`.
 
 use crate::c64;
-use faer::{Col, Mat};
 
 /// A value that has an adjoint (cotangent) type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no adjoint type",
+    note = "derive `Differentiable` for structs of parameters, or keep this value out of the gradient with `#[differentiable(wrt(...))]`"
+)]
 ///
 /// `Shape` is what is needed to build a zero adjoint later, in the reverse sweep, when the value
 /// itself is gone: `()` for scalars (so recording it costs nothing), a length for vectors, the
@@ -27,6 +30,10 @@ pub trait Adjoint {
     fn zero_adj(shape: &Self::Shape) -> Self::Adj;
 }
 
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an adjoint value",
+    note = "`NoGrad` here means a differentiable value is passed to a parameter that the called function leaves out with `wrt(..)`, which would silently drop part of the gradient: add that parameter to the callee's `wrt(..)` list, or pass a constant"
+)]
 /// Adjoint values: addition in place, and a zero of the same shape.
 ///
 /// `Vec` adjoints may be shorter than their primal (a vector that grew by `push`): a missing
@@ -49,6 +56,10 @@ pub trait Rec {
     fn rec(&self) -> Self::R;
 }
 
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a differentiable parameter type",
+    note = "derive `Differentiable` for it (and `Clone`), or leave this parameter out of the gradient with `#[differentiable(wrt(...))]`"
+)]
 /// The adjoint type of a *parameter* of a differentiable function, as it appears behind `&mut`
 /// in the generated pullback: `f64 -> f64`, `&[T] -> [T]`, `&Mat<T> -> Mat<T>`, `&P -> P`.
 pub trait ArgAdj {
@@ -123,22 +134,6 @@ impl<T> AdjIndex<usize> for [T] {
 }
 
 impl<T, const N: usize> AdjIndex<usize> for [T; N] {
-    type Out = T;
-    #[inline]
-    fn adj_index(&mut self, i: usize) -> &mut T {
-        &mut self[i]
-    }
-}
-
-impl<T> AdjIndex<(usize, usize)> for Mat<T> {
-    type Out = T;
-    #[inline]
-    fn adj_index(&mut self, (i, j): (usize, usize)) -> &mut T {
-        &mut self[(i, j)]
-    }
-}
-
-impl<T> AdjIndex<usize> for Col<T> {
     type Out = T;
     #[inline]
     fn adj_index(&mut self, i: usize) -> &mut T {
@@ -396,141 +391,6 @@ macro_rules! tuple_impls {
     )*};
 }
 tuple_impls!((0 A, 1 B), (0 A, 1 B, 2 C), (0 A, 1 B, 2 C, 3 D));
-
-// ---------------------------------------------------------------- faer matrices
-
-/// Element types that faer matrices hold and that are differentiable.
-pub trait MatElem: faer::traits::ComplexField + Copy + Accumulate + Default {}
-impl MatElem for f64 {}
-impl MatElem for c64 {}
-
-impl<T: MatElem> Adjoint for Mat<T> {
-    type Adj = Mat<T>;
-    type Shape = (usize, usize);
-    fn shape(&self) -> (usize, usize) {
-        (self.nrows(), self.ncols())
-    }
-    fn zero_adj(&(m, n): &(usize, usize)) -> Mat<T> {
-        Mat::zeros(m, n)
-    }
-}
-
-impl<T: MatElem> Accumulate for Mat<T> {
-    fn acc(&mut self, other: Mat<T>) {
-        if self.nrows() == 0 && self.ncols() == 0 {
-            *self = other;
-            return;
-        }
-        assert_eq!(
-            (self.nrows(), self.ncols()),
-            (other.nrows(), other.ncols()),
-            "backsolve: adding adjoints of matrices of different shapes"
-        );
-        *self += other;
-    }
-    fn zeros_like(&self) -> Self {
-        Mat::zeros(self.nrows(), self.ncols())
-    }
-}
-
-impl<T: MatElem> Rec for Mat<T> {
-    type R = Mat<T>;
-    fn rec(&self) -> Mat<T> {
-        self.clone()
-    }
-}
-
-impl<T: MatElem> ArgAdj for Mat<T> {
-    type Adj = Mat<T>;
-}
-
-impl<T: MatElem> ArgAdj for &Mat<T> {
-    type Adj = Mat<T>;
-}
-
-impl<T: MatElem> IntoAdj for &Mat<T> {
-    type Adj = Mat<T>;
-    fn into_adj(self) -> Mat<T> {
-        self.clone()
-    }
-}
-
-impl<T: MatElem> IntoAdj for Mat<T> {
-    type Adj = Mat<T>;
-    fn into_adj(self) -> Mat<T> {
-        self
-    }
-}
-
-impl<T: MatElem> Adjoint for Col<T> {
-    type Adj = Col<T>;
-    type Shape = usize;
-    fn shape(&self) -> usize {
-        self.nrows()
-    }
-    fn zero_adj(&n: &usize) -> Col<T> {
-        Col::zeros(n)
-    }
-}
-
-impl<T: MatElem> Accumulate for Col<T> {
-    fn acc(&mut self, other: Col<T>) {
-        if self.nrows() == 0 {
-            *self = other;
-            return;
-        }
-        assert_eq!(
-            self.nrows(),
-            other.nrows(),
-            "backsolve: adding adjoints of columns of different lengths"
-        );
-        *self += other;
-    }
-    fn zeros_like(&self) -> Self {
-        Col::zeros(self.nrows())
-    }
-}
-
-impl<T: MatElem> Rec for Col<T> {
-    type R = Col<T>;
-    fn rec(&self) -> Col<T> {
-        self.clone()
-    }
-}
-
-impl<T: MatElem> ArgAdj for Col<T> {
-    type Adj = Col<T>;
-}
-
-impl<T: MatElem> ArgAdj for &Col<T> {
-    type Adj = Col<T>;
-}
-
-impl<T: MatElem> IntoAdj for &Col<T> {
-    type Adj = Col<T>;
-    fn into_adj(self) -> Col<T> {
-        self.clone()
-    }
-}
-
-/// faer's scaling wrapper `Scale(k) * &m` is differentiable in `k` too.
-impl<T: Adjoint> Adjoint for faer::Scale<T> {
-    type Adj = T::Adj;
-    type Shape = T::Shape;
-    fn shape(&self) -> T::Shape {
-        self.0.shape()
-    }
-    fn zero_adj(shape: &T::Shape) -> T::Adj {
-        T::zero_adj(shape)
-    }
-}
-
-impl<T: Rec> Rec for faer::Scale<T> {
-    type R = faer::Scale<T::R>;
-    fn rec(&self) -> Self::R {
-        faer::Scale(self.0.rec())
-    }
-}
 
 // ---------------------------------------------------------------- borrowed and unsized values
 

@@ -5,9 +5,8 @@
 //! number contributes two reals, `(re, im)`, which matches the adjoint convention
 //! `dL/dRe z + i dL/dIm z` component by component.
 
-use crate::adjoint::{Accumulate, Adjoint, MatElem};
+use crate::adjoint::{Accumulate, Adjoint};
 use crate::c64;
-use faer::{Col, Mat};
 
 /// A value that is its own adjoint type, with a flat real view.
 ///
@@ -92,46 +91,6 @@ impl<T: Differentiable, const N: usize> Differentiable for [T; N] {
         let mut used = 0;
         for x in self.iter_mut() {
             used += x.read_reals(&src[used..]);
-        }
-        used
-    }
-}
-
-impl<T: MatElem + Differentiable> Differentiable for Mat<T> {
-    fn n_reals(&self) -> usize {
-        self.nrows() * self.ncols() * T::default().n_reals()
-    }
-    fn write_reals(&self, out: &mut Vec<f64>) {
-        for j in 0..self.ncols() {
-            for i in 0..self.nrows() {
-                self[(i, j)].write_reals(out);
-            }
-        }
-    }
-    fn read_reals(&mut self, src: &[f64]) -> usize {
-        let mut used = 0;
-        for j in 0..self.ncols() {
-            for i in 0..self.nrows() {
-                used += self[(i, j)].read_reals(&src[used..]);
-            }
-        }
-        used
-    }
-}
-
-impl<T: MatElem + Differentiable> Differentiable for Col<T> {
-    fn n_reals(&self) -> usize {
-        self.nrows() * T::default().n_reals()
-    }
-    fn write_reals(&self, out: &mut Vec<f64>) {
-        for i in 0..self.nrows() {
-            self[i].write_reals(out);
-        }
-    }
-    fn read_reals(&mut self, src: &[f64]) -> usize {
-        let mut used = 0;
-        for i in 0..self.nrows() {
-            used += self[i].read_reals(&src[used..]);
         }
         used
     }

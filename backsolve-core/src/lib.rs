@@ -9,6 +9,8 @@
 pub mod adjoint;
 pub mod differentiable;
 pub mod gradcheck;
+#[cfg(feature = "faer")]
+pub mod matrix;
 pub mod rules;
 pub mod tape;
 
@@ -19,6 +21,7 @@ pub mod rt;
 #[doc(hidden)]
 pub use rt as __rt;
 
+#[cfg(feature = "faer")]
 pub use faer;
 pub use num_complex;
 

@@ -195,6 +195,12 @@ pub fn pair<T: Flatten + ?Sized, U: Flatten + ?Sized>(a: &T, b: &U) -> f64 {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoGrad;
 
+/// A callee's adjoint for an argument that was a temporary (checked to be a real adjoint).
+#[inline(always)]
+pub fn adjoint_slot<A: Accumulate>(a: A) -> A {
+    a
+}
+
 /// Rebuild an argument of the callee's parameter type from a recorded value.
 pub trait FromRec<'a, R: ?Sized> {
     /// Borrow or copy.

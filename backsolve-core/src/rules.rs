@@ -9,6 +9,7 @@
 
 use crate::adjoint::Adjoint;
 use crate::c64;
+#[cfg(feature = "faer")]
 use faer::{Col, Mat, Scale};
 use num_complex::ComplexFloat;
 
@@ -204,6 +205,7 @@ int_binops!(usize, isize, u32, u64, i32, i64);
 
 // ---------------------------------------------------------------- faer matrices
 
+#[cfg(feature = "faer")]
 macro_rules! mat_rules {
     ($($t:ty),*) => {$(
         impl AddRule<Mat<$t>> for Mat<$t> {
@@ -262,10 +264,12 @@ macro_rules! mat_rules {
         }
     )*};
 }
+#[cfg(feature = "faer")]
 mat_rules!(f64, c64);
 
 /// `tr(Aᴴ B) = Σ conj(a_ij) b_ij`.
-fn frob_inner<T: Scalar + crate::adjoint::MatElem>(a: &Mat<T>, b: &Mat<T>) -> T {
+#[cfg(feature = "faer")]
+fn frob_inner<T: Scalar + crate::matrix::MatElem>(a: &Mat<T>, b: &Mat<T>) -> T {
     let mut s = T::default();
     for j in 0..a.ncols() {
         for i in 0..a.nrows() {

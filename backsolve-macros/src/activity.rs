@@ -80,17 +80,36 @@ fn walk_expr(e: &Expr, edges: &mut Edges) {
             }
             walk_block(&f.body, edges);
         }
-        Expr::While(w) => walk_block(&w.body, edges),
+        Expr::While(w) => {
+            walk_expr(&w.cond, edges);
+            walk_block(&w.body, edges)
+        }
         Expr::Loop(l) => walk_block(&l.body, edges),
         Expr::Block(b) => walk_block(&b.block, edges),
         Expr::Unsafe(u) => walk_block(&u.block, edges),
         Expr::If(i) => {
+            walk_expr(&i.cond, edges);
             walk_block(&i.then_branch, edges);
             if let Some((_, e)) = &i.else_branch {
                 walk_expr(e, edges);
             }
         }
-        Expr::Match(m) => m.arms.iter().for_each(|a| walk_expr(&a.body, edges)),
+        Expr::Match(m) => {
+            // Arm bindings carry the scrutinee's value.
+            let sources = value_vars(&m.expr);
+            for a in &m.arms {
+                for name in pat_idents(&a.pat) {
+                    edges.push((name, sources.clone()));
+                }
+                walk_expr(&a.body, edges);
+            }
+        }
+        Expr::Let(l) => {
+            let sources = value_vars(&l.expr);
+            for name in pat_idents(&l.pat) {
+                edges.push((name, sources.clone()));
+            }
+        }
         Expr::Paren(p) => walk_expr(&p.expr, edges),
         Expr::Binary(b) => {
             walk_expr(&b.left, edges);
@@ -218,10 +237,20 @@ fn collect_values(e: &Expr, out: &mut Vec<String>) {
             }
         }
         Expr::Binary(b) => {
-            if matches!(
+            // Comparisons and logic give booleans; every other operator carries values (and
+            // those without a rule are reported when lowered).
+            let boolean = matches!(
                 b.op,
-                BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_)
-            ) {
+                BinOp::Eq(_)
+                    | BinOp::Ne(_)
+                    | BinOp::Lt(_)
+                    | BinOp::Le(_)
+                    | BinOp::Gt(_)
+                    | BinOp::Ge(_)
+                    | BinOp::And(_)
+                    | BinOp::Or(_)
+            );
+            if !boolean {
                 collect_values(&b.left, out);
                 collect_values(&b.right, out);
             }
@@ -269,6 +298,8 @@ fn collect_values(e: &Expr, out: &mut Vec<String>) {
         Expr::Tuple(t) => t.elems.iter().for_each(|e| collect_values(e, out)),
         Expr::Array(a) => a.elems.iter().for_each(|e| collect_values(e, out)),
         Expr::Struct(s) => s.fields.iter().for_each(|f| collect_values(&f.expr, out)),
+        Expr::Lit(_) | Expr::Range(_) => {}
+        Expr::Macro(m) if is_formatting_macro(&m.mac) => {}
         Expr::Macro(m) if m.mac.path.is_ident("vec") => {
             if let Some(args) = crate::lower::parse_vec_macro(&m.mac) {
                 match args {
@@ -279,6 +310,60 @@ fn collect_values(e: &Expr, out: &mut Vec<String>) {
                 }
             }
         }
-        _ => {}
+        // Anything else (closures, `unsafe`, `?`, loops with values, other macros): every
+        // variable it mentions may flow into its value. Over-approximating activity turns an
+        // unsupported construct into a compile error instead of a silently zero gradient.
+        other => mentioned_vars(other, out),
     }
+}
+
+/// Macros whose value is text or that never return: never differentiable values.
+fn is_formatting_macro(m: &syn::Macro) -> bool {
+    m.path.get_ident().is_some_and(|id| {
+        matches!(
+            id.to_string().as_str(),
+            "format"
+                | "print"
+                | "println"
+                | "eprint"
+                | "eprintln"
+                | "write"
+                | "writeln"
+                | "panic"
+                | "unreachable"
+                | "todo"
+                | "unimplemented"
+                | "assert"
+                | "assert_eq"
+                | "assert_ne"
+                | "debug_assert"
+                | "debug_assert_eq"
+                | "debug_assert_ne"
+        )
+    })
+}
+
+/// Every single-identifier path in `e`, including inside macro invocations.
+fn mentioned_vars(e: &Expr, out: &mut Vec<String>) {
+    struct V<'o>(&'o mut Vec<String>);
+    impl syn::visit::Visit<'_> for V<'_> {
+        fn visit_expr_path(&mut self, p: &syn::ExprPath) {
+            if let Some(id) = p.path.get_ident() {
+                self.0.push(id.to_string());
+            }
+        }
+        fn visit_macro(&mut self, m: &syn::Macro) {
+            fn idents(ts: proc_macro2::TokenStream, out: &mut Vec<String>) {
+                for tt in ts {
+                    match tt {
+                        proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+                        proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
+                        _ => {}
+                    }
+                }
+            }
+            idents(m.tokens.clone(), self.0);
+        }
+    }
+    syn::visit::Visit::visit_expr(&mut V(out), e);
 }

@@ -7,7 +7,7 @@
 
 use crate::ir::*;
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use std::cell::RefCell;
 
 fn rt() -> TokenStream {
@@ -326,7 +326,9 @@ impl Gen {
                 quote!(let mut __dv = __d; #(#sends)*)
             }
             Op::VecSplat(a, _) => Self::send(a, quote!(#rt::sum_vec(__d))),
-            Op::Call { pull, args, .. } => {
+            Op::Call {
+                pull, args, span, ..
+            } => {
                 let mut rec_names = Vec::new();
                 let mut call_args = Vec::new();
                 let mut slots = Vec::new();
@@ -337,7 +339,20 @@ impl Gen {
                     if Self::call_records(a) {
                         let rn = format_ident!("__a{}", i);
                         call_args.push(quote!(#rt::FromRec::from_rec(&#rn)));
-                        sends.push(Self::send(a, quote!(#slot)));
+                        // Spanned at the call: a `NoGrad` slot (an argument the callee does not
+                        // differentiate) is reported there.
+                        let sp = *span;
+                        sends.push(match &a.kind {
+                            AtomKind::Var(p) => {
+                                let r = Self::adj_ref(p);
+                                quote_spanned!(sp=> #rt::acc(#r, #slot);)
+                            }
+                            AtomKind::Temp(id) => {
+                                let d = format_ident!("d_t{}", id);
+                                quote_spanned!(sp=> let #d = #rt::adjoint_slot(#slot);)
+                            }
+                            AtomKind::Const(..) => quote!(),
+                        });
                         rec_names.push(rn);
                     } else {
                         call_args.push(Self::atom_fwd(a));

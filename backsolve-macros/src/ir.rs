@@ -111,6 +111,8 @@ pub enum Op {
         func: TokenStream,
         pull: TokenStream,
         args: Vec<Atom>,
+        /// Where the call is, for errors about its arguments' adjoints.
+        span: proc_macro2::Span,
     },
     /// `temp.field`.
     FieldOfTemp(Atom, Member),

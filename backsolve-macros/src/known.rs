@@ -62,9 +62,30 @@ pub const CONSTANT: &[&str] = &[
     "contains",
     "is_some",
     "is_none",
-    "iter",
     "shape",
     "to_string",
+];
+
+/// Iterator adapters: not differentiated (a `for` loop is).
+pub const ITERATOR: &[&str] = &[
+    "map",
+    "sum",
+    "product",
+    "fold",
+    "filter",
+    "zip",
+    "rev",
+    "collect",
+    "for_each",
+    "iter",
+    "into_iter",
+    "enumerate",
+    "skip",
+    "take",
+    "chain",
+    "flat_map",
+    "windows",
+    "chunks",
 ];
 
 /// Methods that mutate their receiver and have no adjoint: a compile error on active values.

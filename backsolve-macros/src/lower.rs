@@ -1144,6 +1144,13 @@ impl<'a> Lower<'a> {
             );
             return Op::Atom(self.const_atom(quote!(#m)));
         }
+        if known::ITERATOR.contains(&name.as_str()) {
+            self.cx.error(
+                &m.method,
+                format!("iterator adapters (`{name}`) are not differentiated: write the computation as a `for` loop over the slice"),
+            );
+            return Op::Atom(self.const_atom(quote!(#m)));
+        }
         if self.is_active_expr(&m.receiver) {
             self.cx.error(
                 &m.method,
@@ -1156,13 +1163,14 @@ impl<'a> Lower<'a> {
         // A #[differentiable] method on inactive configuration (`self.step(x)`).
         let recv = &m.receiver;
         let method = &m.method;
-        let pull = format_ident!("__pullback_{}", method);
+        let pull = Ident::new(&format!("__pullback_{method}"), method.span());
         let turbofish = &m.turbofish;
         let args = m.args.iter().map(|a| self.lower_atom(a, out)).collect();
         Op::Call {
             func: quote!(#recv.#method #turbofish),
             pull: quote!(#recv.#pull #turbofish),
             args,
+            span: method.span(),
         }
     }
 
@@ -1209,12 +1217,13 @@ impl<'a> Lower<'a> {
         }
         let mut pull = p.path.clone();
         let last = pull.segments.last_mut().unwrap();
-        last.ident = format_ident!("__pullback_{}", last.ident);
+        last.ident = Ident::new(&format!("__pullback_{}", last.ident), last.ident.span());
         let args = c.args.iter().map(|a| self.lower_atom(a, out)).collect();
         Op::Call {
             func: quote!(#p),
             pull: quote!(#pull),
             args,
+            span: syn::spanned::Spanned::span(&c.func),
         }
     }
 }

@@ -1,0 +1,12 @@
+extern crate backsolve_core as backsolve;
+use backsolve_macros::differentiable;
+
+#[differentiable]
+fn f(x: f64, v: &[f64]) -> f64 {
+    let a = v.iter().map(|t| t * x).sum::<f64>();
+    let b = x % 2.0;
+    let c = unsafe { *v.as_ptr() } * x;
+    a + b + c
+}
+
+fn main() {}

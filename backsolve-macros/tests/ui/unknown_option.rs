@@ -1,0 +1,9 @@
+extern crate backsolve_core as backsolve;
+use backsolve_macros::differentiable;
+
+#[differentiable(fast)]
+fn f(x: f64) -> f64 {
+    x * x
+}
+
+fn main() {}
