@@ -12,6 +12,8 @@ mod codegen;
 mod ctx;
 mod derive;
 mod expand;
+#[cfg(test)]
+mod golden;
 mod ir;
 mod known;
 mod lower;
