@@ -195,6 +195,50 @@ pub fn pair<T: Flatten + ?Sized, U: Flatten + ?Sized>(a: &T, b: &U) -> f64 {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoGrad;
 
+/// A value the reverse sweep reads again instead of recording it: `(&x).rec_ref()` auto-derefs
+/// a parameter (`&&Mat<c64>`, `f64`) down to the owned type the rules take.
+pub trait RecRef {
+    /// The value, by reference.
+    fn rec_ref(&self) -> &Self;
+}
+macro_rules! rec_ref {
+    ($($t:ty),*) => {$(
+        impl RecRef for $t {
+            #[inline(always)]
+            fn rec_ref(&self) -> &Self {
+                self
+            }
+        }
+    )*};
+}
+rec_ref!(f64, crate::c64, usize, isize, i32, i64, u32, u64, bool);
+impl<T> RecRef for Vec<T> {
+    #[inline(always)]
+    fn rec_ref(&self) -> &Self {
+        self
+    }
+}
+impl<T, const N: usize> RecRef for [T; N] {
+    #[inline(always)]
+    fn rec_ref(&self) -> &Self {
+        self
+    }
+}
+#[cfg(feature = "faer")]
+impl<T> RecRef for faer::Mat<T> {
+    #[inline(always)]
+    fn rec_ref(&self) -> &Self {
+        self
+    }
+}
+#[cfg(feature = "faer")]
+impl<T> RecRef for faer::Col<T> {
+    #[inline(always)]
+    fn rec_ref(&self) -> &Self {
+        self
+    }
+}
+
 /// A callee's adjoint for an argument that was a temporary (checked to be a real adjoint).
 #[inline(always)]
 pub fn adjoint_slot<A: Accumulate>(a: A) -> A {

@@ -9,14 +9,25 @@ use crate::ir::*;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use std::cell::RefCell;
+use syn::Ident;
 
 fn rt() -> TokenStream {
     quote!(::backsolve::__rt)
 }
 
+/// A literal (possibly negated): named again as `&(lit)` rather than through `rec_ref`, which
+/// cannot be called on an unsuffixed number.
+fn is_literal(ts: &TokenStream) -> bool {
+    syn::parse2::<syn::Lit>(ts.clone()).is_ok()
+        || matches!(syn::parse2::<syn::Expr>(ts.clone()), Ok(syn::Expr::Unary(u)) if matches!(*u.expr, syn::Expr::Lit(_)))
+}
+
 /// Code generation state of one function.
 pub struct Gen {
     tapes: RefCell<Vec<usize>>,
+    /// Function-level `PhantomData` variables holding operand types: a type never changes, so
+    /// it needs no tape.
+    witnesses: RefCell<Vec<Ident>>,
     early_return: bool,
 }
 
@@ -24,6 +35,7 @@ impl Gen {
     pub fn new(early_return: bool) -> Self {
         Gen {
             tapes: RefCell::new(Vec::new()),
+            witnesses: RefCell::new(Vec::new()),
             early_return,
         }
     }
@@ -31,9 +43,17 @@ impl Gen {
     /// `let mut __tapeN = Tape::new();` for every tape used.
     pub fn tape_decls(&self) -> TokenStream {
         let rt = rt();
-        let ids = self.tapes.borrow();
+        let mut ids = self.tapes.borrow().clone();
+        ids.sort_unstable();
+        ids.dedup();
         let names = ids.iter().map(|i| format_ident!("__tape{}", i));
-        quote!(#(let mut #names = #rt::Tape::new();)*)
+        let mut ws = self.witnesses.borrow().clone();
+        ws.sort_by_key(|w| w.to_string());
+        ws.dedup_by_key(|w| w.to_string());
+        quote! {
+            #(let mut #names = #rt::Tape::new();)*
+            #(let mut #ws = ::core::marker::PhantomData;)*
+        }
     }
 
     fn record(&self, site: Site, value: TokenStream) -> TokenStream {
@@ -67,7 +87,7 @@ impl Gen {
         for s in &p.proj {
             ts = match s {
                 Proj::Field(m) => quote!(#ts.#m),
-                Proj::Index(i) => quote!(#ts[#i]),
+                Proj::Index(i, _) => quote!(#ts[#i]),
             };
         }
         ts
@@ -98,7 +118,7 @@ impl Gen {
         for s in &p.proj {
             ts = match s {
                 Proj::Field(m) => quote!(&mut (*#ts).#m),
-                Proj::Index(i) => quote!(#rt::at(#ts, #i)),
+                Proj::Index(i, _) => quote!(#rt::at(#ts, #i)),
             };
         }
         ts
@@ -122,6 +142,98 @@ impl Gen {
 
     // ------------------------------------------------------------ operations
 
+    /// How one operand of a rule travels to the reverse sweep: `(what to record, or nothing;
+    /// its value there; its type witness there; a forward statement)`. Literals and immutable
+    /// parameters are named again instead of recorded; a type alone goes into a witness
+    /// variable; `need` says whether the rule needs the value or only the type.
+    fn operand(
+        &self,
+        a: &Atom,
+        need: bool,
+        name: &Ident,
+        wvar: Ident,
+    ) -> (Option<TokenStream>, TokenStream, TokenStream, TokenStream) {
+        let rt = rt();
+        let x = Self::atom_fwd(a);
+        if a.rereadable() {
+            let value = if is_literal(&x) {
+                quote!(&(#x))
+            } else {
+                quote!((&#x).rec_ref())
+            };
+            return (None, value, quote!(#rt::w(&(#x))), quote!());
+        }
+        if need {
+            (
+                Some(quote!(#rt::rec(&#x))),
+                quote!(&#name),
+                quote!(#rt::w(&#name)),
+                quote!(),
+            )
+        } else {
+            self.witnesses.borrow_mut().push(wvar.clone());
+            (None, quote!(), quote!(#wvar), quote!(#wvar = #rt::w(&#x);))
+        }
+    }
+
+    /// The operands of a binary operator: (record, value, witness, forward statement, name).
+    #[allow(clippy::type_complexity)]
+    fn bin_operands(
+        &self,
+        k: BinKind,
+        a: &Atom,
+        b: &Atom,
+        site: Site,
+    ) -> (
+        (
+            Option<TokenStream>,
+            TokenStream,
+            TokenStream,
+            TokenStream,
+            Ident,
+        ),
+        (
+            Option<TokenStream>,
+            TokenStream,
+            TokenStream,
+            TokenStream,
+            Ident,
+        ),
+    ) {
+        let (na, nb) = match k {
+            BinKind::Add | BinKind::Sub => (false, false),
+            BinKind::Mul => (b.is_active(), a.is_active()),
+            BinKind::Div => (true, true),
+        };
+        let (ia, ib) = (format_ident!("__ra"), format_ident!("__rb"));
+        let (r1, v1, w1, s1) = self.operand(a, na, &ia, format_ident!("__w{}a", site.id));
+        let (r2, v2, w2, s2) = self.operand(b, nb, &ib, format_ident!("__w{}b", site.id));
+        ((r1, v1, w1, s1, ia), (r2, v2, w2, s2, ib))
+    }
+
+    /// Record the operands that need it, as one tuple.
+    fn record_operands(&self, site: Site, ops: &[(Option<TokenStream>, &Ident)]) -> TokenStream {
+        let recs: Vec<_> = ops.iter().filter_map(|(r, _)| r.clone()).collect();
+        if recs.is_empty() {
+            return TokenStream::new();
+        }
+        self.record(site, quote!((#(#recs,)*)))
+    }
+
+    /// Take back what [`Self::record_operands`] recorded, into the operands' names.
+    fn replay_operands(&self, site: Site, ops: &[(Option<TokenStream>, &Ident)]) -> TokenStream {
+        let names: Vec<_> = ops
+            .iter()
+            .filter(|(r, _)| r.is_some())
+            .map(|(_, n)| *n)
+            .collect();
+        if names.is_empty() {
+            return TokenStream::new();
+        }
+        let r = self.replay(site);
+        quote!(let (#(#names,)*) = #r;)
+    }
+
     /// (what to record, the expression) of an operation.
     fn op_fwd(&self, op: &Op, site: Site) -> (TokenStream, TokenStream) {
         let rt = rt();
@@ -130,45 +242,78 @@ impl Gen {
             let x = f(a);
             quote!(#rt::rec(&#x))
         };
-        let wit = |a: &Atom| {
-            let x = f(a);
-            quote!(#rt::w(&#x))
-        };
         let record = |v: TokenStream| self.record(site, v);
         match op {
             Op::Atom(a) => (quote!(), f(a)),
             Op::Bin(k, a, b) => {
                 let (fa, fb) = (f(a), f(b));
-                let (r, e) = match k {
-                    BinKind::Add => ((wit(a), wit(b)), quote!(#fa + #fb)),
-                    BinKind::Sub => ((wit(a), wit(b)), quote!(#fa - #fb)),
-                    BinKind::Mul => {
-                        let ra = if b.is_active() { rec(a) } else { wit(a) };
-                        let rb = if a.is_active() { rec(b) } else { wit(b) };
-                        ((ra, rb), quote!(#fa * #fb))
-                    }
-                    BinKind::Div => ((rec(a), rec(b)), quote!(#fa / #fb)),
+                let (ra, rb) = self.bin_operands(*k, a, b, site);
+                let (sa, sb) = (&ra.3, &rb.3);
+                let rec =
+                    self.record_operands(site, &[(ra.0.clone(), &ra.4), (rb.0.clone(), &rb.4)]);
+                let rec = quote!(#sa #sb #rec);
+                let e = match k {
+                    BinKind::Add => quote!(#fa + #fb),
+                    BinKind::Sub => quote!(#fa - #fb),
+                    BinKind::Mul => quote!(#fa * #fb),
+                    BinKind::Div => quote!(#fa / #fb),
                 };
-                let (ra, rb) = r;
-                (record(quote!((#ra, #rb))), e)
+                (rec, e)
             }
             Op::Neg(a) => {
                 let fa = f(a);
-                (record(wit(a)), quote!(-#fa))
+                let (_, _, _, set) = self.operand(
+                    a,
+                    false,
+                    &format_ident!("__ra"),
+                    format_ident!("__w{}a", site.id),
+                );
+                (set, quote!(-#fa))
             }
             Op::Unary(m, a) => {
                 let fa = f(a);
-                (record(rec(a)), quote!(#fa.#m()))
+                let ra = self.operand(
+                    a,
+                    true,
+                    &format_ident!("__ra"),
+                    format_ident!("__w{}a", site.id),
+                );
+                let rec = self.record_operands(site, &[(ra.0, &format_ident!("__ra"))]);
+                (rec, quote!(#fa.#m()))
             }
             Op::Powi(a, n) => {
                 let fa = f(a);
-                let ra = rec(a);
-                (record(quote!((#ra, #n))), quote!(#fa.powi(#n)))
+                let ra = self.operand(
+                    a,
+                    true,
+                    &format_ident!("__ra"),
+                    format_ident!("__w{}a", site.id),
+                );
+                let rec = self.record_operands(site, &[(ra.0, &format_ident!("__ra"))]);
+                (rec, quote!(#fa.powi(#n)))
             }
             Op::BinMethod(m, a, b) => {
                 let (fa, fb) = (f(a), f(b));
-                let (ra, rb) = (rec(a), rec(b));
-                (record(quote!((#ra, #rb))), quote!(#fa.#m(#fb)))
+                let ra = self.operand(
+                    a,
+                    true,
+                    &format_ident!("__ra"),
+                    format_ident!("__w{}a", site.id),
+                );
+                let rb = self.operand(
+                    b,
+                    true,
+                    &format_ident!("__rb"),
+                    format_ident!("__w{}b", site.id),
+                );
+                let rec = self.record_operands(
+                    site,
+                    &[
+                        (ra.0, &format_ident!("__ra")),
+                        (rb.0, &format_ident!("__rb")),
+                    ],
+                );
+                (rec, quote!(#fa.#m(#fb)))
             }
             Op::Identity(m, a) => {
                 let fa = f(a);
@@ -185,7 +330,12 @@ impl Gen {
             Op::Load(p, prefix) => {
                 let idx = p.indices();
                 let place = Self::place_fwd(p);
-                (record(quote!((#(#idx,)*))), quote!(#prefix #place))
+                let rec = if idx.is_empty() {
+                    quote!()
+                } else {
+                    record(quote!((#(#idx,)*)))
+                };
+                (rec, quote!(#prefix #place))
             }
             Op::ComplexNew(path, re, im) => {
                 let (a, b) = (f(re), f(im));
@@ -233,70 +383,112 @@ impl Gen {
             Op::Atom(a) | Op::Identity(_, a) | Op::Cast(a, _) | Op::Wrap(_, a) => {
                 Self::send(a, quote!(__d))
             }
-            Op::Bin(k, a, b) => match k {
-                BinKind::Add | BinKind::Sub => {
-                    let (dl, dr) = if *k == BinKind::Add {
-                        (quote!(#rt::add_dl), quote!(#rt::add_dr))
-                    } else {
-                        (quote!(#rt::sub_dl), quote!(#rt::sub_dr))
-                    };
-                    let sa = Self::send(a, quote!(#dl(__wa, __wb, &__d)));
-                    let sb = Self::send(b, quote!(#dr(__wa, __wb, &__d)));
-                    quote!(let (__wa, __wb) = #r; #sb #sa)
-                }
-                BinKind::Mul => {
-                    let wa = if b.is_active() {
-                        quote!(#rt::w(&__ra))
-                    } else {
-                        quote!(__ra)
-                    };
-                    let wb = if a.is_active() {
-                        quote!(#rt::w(&__rb))
-                    } else {
-                        quote!(__rb)
-                    };
-                    let sa = if a.is_active() {
-                        Self::send(a, quote!(#rt::mul_dl(#wa, &__rb, &__d)))
-                    } else {
-                        quote!()
-                    };
-                    let sb = if b.is_active() {
-                        Self::send(b, quote!(#rt::mul_dr(&__ra, #wb, &__d)))
-                    } else {
-                        quote!()
-                    };
-                    quote!(let (__ra, __rb) = #r; #sb #sa)
-                }
-                BinKind::Div => {
-                    let sa = Self::send(a, quote!(#rt::div_dl(&__ra, &__rb, &__d)));
-                    let sb = Self::send(b, quote!(#rt::div_dr(&__ra, &__rb, &__d)));
-                    quote!(let (__ra, __rb) = #r; #sb #sa)
-                }
-            },
+            Op::Bin(k, a, b) => {
+                let (ra, rb) = self.bin_operands(*k, a, b, site);
+                let take = self.replay_operands(site, &[(ra.0, &ra.4), (rb.0, &rb.4)]);
+                let (va, wa) = (&ra.1, &ra.2);
+                let (vb, wb) = (&rb.1, &rb.2);
+                let (dl, dr) = match k {
+                    BinKind::Add => (
+                        quote!(#rt::add_dl(#wa, #wb, &__d)),
+                        quote!(#rt::add_dr(#wa, #wb, &__d)),
+                    ),
+                    BinKind::Sub => (
+                        quote!(#rt::sub_dl(#wa, #wb, &__d)),
+                        quote!(#rt::sub_dr(#wa, #wb, &__d)),
+                    ),
+                    BinKind::Mul => (
+                        quote!(#rt::mul_dl(#wa, #vb, &__d)),
+                        quote!(#rt::mul_dr(#va, #wb, &__d)),
+                    ),
+                    BinKind::Div => (
+                        quote!(#rt::div_dl(#va, #vb, &__d)),
+                        quote!(#rt::div_dr(#va, #vb, &__d)),
+                    ),
+                };
+                let sa = if a.is_active() {
+                    Self::send(a, dl)
+                } else {
+                    quote!()
+                };
+                let sb = if b.is_active() {
+                    Self::send(b, dr)
+                } else {
+                    quote!()
+                };
+                quote!(#take #sb #sa)
+            }
             Op::Neg(a) => {
-                let s = Self::send(a, quote!(#rt::neg_d(__wa, &__d)));
-                quote!(let __wa = #r; #s)
+                let (_, _, wa, _) = self.operand(
+                    a,
+                    false,
+                    &format_ident!("__ra"),
+                    format_ident!("__w{}a", site.id),
+                );
+                Self::send(a, quote!(#rt::neg_d(#wa, &__d)))
             }
             Op::Unary(m, a) => {
                 let rule = format_ident!("{}", crate::known::unary_rule(&m.to_string()));
-                let s = Self::send(a, quote!(#rt::#rule(&__ra, &__d)));
-                quote!(let __ra = #r; #s)
+                let ra = self.operand(
+                    a,
+                    true,
+                    &format_ident!("__ra"),
+                    format_ident!("__w{}a", site.id),
+                );
+                let take = self.replay_operands(site, &[(ra.0, &format_ident!("__ra"))]);
+                let va = ra.1;
+                let s = Self::send(a, quote!(#rt::#rule(#va, &__d)));
+                quote!(#take #s)
             }
-            Op::Powi(a, _) => {
-                let s = Self::send(a, quote!(#rt::d_powi(&__ra, &__n, &__d)));
-                quote!(let (__ra, __n) = #r; #s)
+            Op::Powi(a, n) => {
+                let ra = self.operand(
+                    a,
+                    true,
+                    &format_ident!("__ra"),
+                    format_ident!("__w{}a", site.id),
+                );
+                let take = self.replay_operands(site, &[(ra.0, &format_ident!("__ra"))]);
+                let va = ra.1;
+                let s = Self::send(a, quote!(#rt::d_powi(#va, &(#n), &__d)));
+                quote!(#take #s)
             }
             Op::BinMethod(m, a, b) => {
                 let (l, rr) = crate::known::binary_rules(&m.to_string());
                 let (l, rr) = (format_ident!("{}", l), format_ident!("{}", rr));
-                let sa = Self::send(a, quote!(#rt::#l(&__ra, &__rb, &__d)));
-                let sb = Self::send(b, quote!(#rt::#rr(&__ra, &__rb, &__d)));
-                quote!(let (__ra, __rb) = #r; #sb #sa)
+                let ra = self.operand(
+                    a,
+                    true,
+                    &format_ident!("__ra"),
+                    format_ident!("__w{}a", site.id),
+                );
+                let rb = self.operand(
+                    b,
+                    true,
+                    &format_ident!("__rb"),
+                    format_ident!("__w{}b", site.id),
+                );
+                let take = self.replay_operands(
+                    site,
+                    &[
+                        (ra.0, &format_ident!("__ra")),
+                        (rb.0, &format_ident!("__rb")),
+                    ],
+                );
+                let (va, vb) = (ra.1, rb.1);
+                let sa = Self::send(a, quote!(#rt::#l(#va, #vb, &__d)));
+                let sb = Self::send(b, quote!(#rt::#rr(#va, #vb, &__d)));
+                quote!(#take #sb #sa)
             }
             Op::Load(p, _) => {
                 let idx = p.indices();
+                let again = p.recomputed();
                 let adj = Self::adj_ref(p);
-                quote!(let (#(#idx,)*) = #r; #rt::acc(#adj, __d);)
+                let take = if idx.is_empty() {
+                    quote!()
+                } else {
+                    quote!(let (#(#idx,)*) = #r;)
+                };
+                quote!(#take #again #rt::acc(#adj, __d);)
             }
             Op::ComplexNew(_, re, im) => {
                 let si = Self::send(im, quote!(#rt::d_cnew_im(&__d)));
@@ -428,13 +620,8 @@ impl Gen {
             } => {
                 let p = Self::place_fwd(place);
                 let v = Self::atom_fwd(value);
-                let idx = place.indices();
-                let extra = match op {
-                    None => quote!(()),
-                    Some(BinKind::Add | BinKind::Sub) => quote!((#rt::w(&#p), #rt::w(&#v))),
-                    Some(BinKind::Mul | BinKind::Div) => quote!((#rt::rec(&#p), #rt::rec(&#v))),
-                };
-                let rec = self.record(*site, quote!(((#(#idx,)*), #extra)));
+                let (extra, sets) = self.assign_extra(place, *op, value, *site);
+                let rec = self.assign_record(place, extra, *site);
                 let assign = match op {
                     None => quote!(#p = #v;),
                     Some(BinKind::Add) => quote!(#p += #v;),
@@ -442,7 +629,7 @@ impl Gen {
                     Some(BinKind::Mul) => quote!(#p *= #v;),
                     Some(BinKind::Div) => quote!(#p /= #v;),
                 };
-                quote!(#rec #assign)
+                quote!(#sets #rec #assign)
             }
             Stmt::Push { place, value, site } => {
                 let p = Self::place_fwd(place);
@@ -481,13 +668,24 @@ impl Gen {
             }
             Stmt::Loop { header, body, site } => {
                 let n = format_ident!("__n{}", site.id);
-                let rec = self.record(*site, quote!(#n));
                 let b = self.fwd(body);
                 let head = Self::loop_head(header);
-                quote! {
-                    let mut #n: usize = 0;
-                    #head { #n += 1; #b }
-                    #rec
+                if let LoopHeader::Range { var, start, .. } = header {
+                    let last = format_ident!("__last{}", site.id);
+                    let rec = self.record(*site, quote!((#n, #last)));
+                    quote! {
+                        let mut #n: usize = 0;
+                        let mut #last = #start;
+                        #head { #n += 1; #last = #var; #b }
+                        #rec
+                    }
+                } else {
+                    let rec = self.record(*site, quote!(#n));
+                    quote! {
+                        let mut #n: usize = 0;
+                        #head { #n += 1; #b }
+                        #rec
+                    }
                 }
             }
             Stmt::Block(b) => {
@@ -505,9 +703,60 @@ impl Gen {
         }
     }
 
+    /// What an assignment's reverse needs besides the indices: nothing for `=`, the types for
+    /// `+=`/`-=` (witness variables), the old value and the operand for `*=`/`/=`.
+    fn assign_extra(
+        &self,
+        place: &Place,
+        op: Option<BinKind>,
+        value: &Atom,
+        site: Site,
+    ) -> (Option<TokenStream>, TokenStream) {
+        let rt = rt();
+        let p = Self::place_fwd(place);
+        let v = Self::atom_fwd(value);
+        match op {
+            None => (None, quote!()),
+            Some(BinKind::Add | BinKind::Sub) => {
+                let (wp, wv) = (
+                    format_ident!("__w{}p", site.id),
+                    format_ident!("__w{}v", site.id),
+                );
+                let mut ws = self.witnesses.borrow_mut();
+                ws.push(wp.clone());
+                ws.push(wv.clone());
+                (None, quote!(#wp = #rt::w(&#p); #wv = #rt::w(&#v);))
+            }
+            Some(BinKind::Mul | BinKind::Div) => {
+                (Some(quote!((#rt::rec(&#p), #rt::rec(&#v)))), quote!())
+            }
+        }
+    }
+
+    /// Record `(indices, extra)` if there is anything to record.
+    fn assign_record(&self, place: &Place, extra: Option<TokenStream>, site: Site) -> TokenStream {
+        let idx = place.indices();
+        if idx.is_empty() && extra.is_none() {
+            return quote!();
+        }
+        let extra = extra.unwrap_or_else(|| quote!(()));
+        self.record(site, quote!(((#(#idx,)*), #extra)))
+    }
+
+    /// Take back what [`Self::assign_record`] recorded.
+    fn assign_replay(&self, place: &Place, has_extra: bool, site: Site) -> TokenStream {
+        let idx = place.indices();
+        if idx.is_empty() && !has_extra {
+            return quote!();
+        }
+        let r = self.replay(site);
+        quote!(let ((#(#idx,)*), __x) = #r; let _ = &__x;)
+    }
+
     fn loop_head(h: &LoopHeader) -> TokenStream {
         match h {
             LoopHeader::For(p, i) => quote!(for #p in #i),
+            LoopHeader::Range { var, iter, .. } => quote!(for #var in #iter),
             LoopHeader::While(c) => quote!(while #c),
             LoopHeader::Loop => quote!(loop),
         }
@@ -586,8 +835,9 @@ impl Gen {
                 value,
                 site,
             } => {
-                let r = self.replay(*site);
-                let idx = place.indices();
+                let has_extra = matches!(op, Some(BinKind::Mul | BinKind::Div));
+                let take = self.assign_replay(place, has_extra, *site);
+                let again = place.recomputed();
                 let adj = Self::adj_ref(place);
                 let body = match op {
                     None => {
@@ -595,6 +845,10 @@ impl Gen {
                         quote!(let __d = #rt::take(#adj); #s)
                     }
                     Some(k @ (BinKind::Add | BinKind::Sub)) => {
+                        let (wp, wv) = (
+                            format_ident!("__w{}p", site.id),
+                            format_ident!("__w{}v", site.id),
+                        );
                         let rule = if *k == BinKind::Add {
                             quote!(#rt::add_dr)
                         } else {
@@ -602,8 +856,7 @@ impl Gen {
                         };
                         let s = Self::send(value, quote!(__dv));
                         quote! {
-                            let (__wp, __wv) = __x;
-                            let __dv = #rule(__wp, __wv, &*#adj);
+                            let __dv = #rule(#wp, #wv, &*#adj);
                             #s
                         }
                     }
@@ -628,14 +881,15 @@ impl Gen {
                         }
                     }
                 };
-                quote!(let ((#(#idx,)*), __x) = #r; let _ = &__x; #body)
+                quote!(#take #again #body)
             }
             Stmt::Push { place, value, site } => {
                 let r = self.replay(*site);
                 let idx = place.indices();
                 let adj = Self::adj_ref(place);
                 let s = Self::send(value, quote!(#rt::take_at(#adj, __len)));
-                quote!(let ((#(#idx,)*), __len) = #r; #s)
+                let again = place.recomputed();
+                quote!(let ((#(#idx,)*), __len) = #r; #again #s)
             }
             Stmt::If {
                 then, els, site, ..
@@ -657,10 +911,27 @@ impl Gen {
                     }
                 }
             }
-            Stmt::Loop { body, site, .. } => {
+            Stmt::Loop { header, body, site } => {
                 let r = self.replay(*site);
                 let b = self.rev(body);
-                quote!(for _ in 0..#r { #b })
+                match header {
+                    LoopHeader::Range { var, ascending, .. } => {
+                        // The counter walks back from its last value.
+                        let step = if *ascending { quote!(-=) } else { quote!(+=) };
+                        // A block of its own: the names must not leak into an enclosing
+                        // loop's reverse body.
+                        quote! {{
+                            let (__n, __last) = #r;
+                            let mut __iv = __last;
+                            for __k in 0..__n {
+                                let #var = __iv;
+                                #b
+                                if __k + 1 < __n { __iv #step 1; }
+                            }
+                        }}
+                    }
+                    _ => quote!(for _ in 0..#r { #b }),
+                }
             }
             Stmt::Block(b) => {
                 let b = self.rev(b);

@@ -110,6 +110,11 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 ::core::clone::Clone::clone(self)
             }
         }
+        impl #b::__rt::RecRef for #name {
+            fn rec_ref(&self) -> &Self {
+                self
+            }
+        }
         impl #b::ArgAdj for #name {
             type Adj = #name;
         }

@@ -57,6 +57,7 @@ pub struct Param {
     pub name: Ident,
     pub ty: Type,
     pub active: bool,
+    pub mutable: bool,
 }
 
 /// The checked signature.
@@ -120,6 +121,7 @@ fn check_signature(cx: &Ctxt, f: &syn::ItemFn, opts: &Options) -> Option<Signatu
                     name: pi.ident.clone(),
                     ty: (*pt.ty).clone(),
                     active: sig::active_by_default(&pt.ty),
+                    mutable: pi.mutability.is_some(),
                 });
             }
         }
@@ -245,7 +247,28 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
     });
     let early = Lower::has_return(&body_expr);
     let active = activity::analyze(&body, &active_params);
-    let mut lower = Lower::new(cx, &active, &active_params, all_params, early);
+    let immutable: HashSet<String> = sig
+        .params
+        .iter()
+        .filter(|p| !p.mutable)
+        .map(|p| p.name.to_string())
+        .collect();
+    // Values of immutable references and scalars can be read again in the reverse sweep.
+    let stable: HashSet<String> = sig
+        .params
+        .iter()
+        .filter(|p| !p.mutable && (matches!(p.ty, Type::Reference(_)) || sig::is_scalar(&p.ty)))
+        .map(|p| p.name.to_string())
+        .collect();
+    let mut lower = Lower::new(
+        cx,
+        &active,
+        &active_params,
+        all_params,
+        stable,
+        immutable,
+        early,
+    );
     let ir = lower.lower_body(&body);
     if cx.has_errors() {
         return TokenStream::new();
@@ -264,6 +287,7 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
         func,
         &sig,
         quote! {
+            use ::backsolve::__rt::RecRef as _;
             let __dret = ::backsolve::__rt::ret(d_ret);
             #tapes
             #fwd

@@ -17,11 +17,13 @@ pub struct Site {
     pub tape: bool,
 }
 
-/// A step of a place: `.field` or `[index]` (the index already evaluated into a local).
+/// A step of a place: `.field` or `[index]` (the index already evaluated into a local). An
+/// index that depends only on loop counters, immutable parameters and top-level constants
+/// carries its expression and is recomputed in the reverse sweep instead of being recorded.
 #[derive(Clone)]
 pub enum Proj {
     Field(Member),
-    Index(Ident),
+    Index(Ident, Option<TokenStream>),
 }
 
 /// A variable and a path into it.
@@ -29,19 +31,37 @@ pub enum Proj {
 pub struct Place {
     pub root: Ident,
     pub param: bool,
+    /// Rooted at an immutable parameter that the reverse sweep can read again.
+    pub stable: bool,
     pub proj: Vec<Proj>,
 }
 
 impl Place {
-    /// The index locals this place uses, in order.
+    /// The index locals this place records, in order.
     pub fn indices(&self) -> Vec<Ident> {
         self.proj
             .iter()
             .filter_map(|p| match p {
-                Proj::Index(i) => Some(i.clone()),
-                Proj::Field(_) => None,
+                Proj::Index(i, None) => Some(i.clone()),
+                _ => None,
             })
             .collect()
+    }
+
+    /// `let __iN = expr;` for the indices recomputed in the reverse sweep.
+    pub fn recomputed(&self) -> TokenStream {
+        self.proj
+            .iter()
+            .filter_map(|p| match p {
+                Proj::Index(i, Some(e)) => Some(quote::quote!(let #i = #e;)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether the reverse sweep can read this place's value again instead of recording it.
+    pub fn rereadable(&self) -> bool {
+        self.stable && self.proj.iter().all(|p| matches!(p, Proj::Field(_)))
     }
 }
 
@@ -68,6 +88,16 @@ pub struct Atom {
 impl Atom {
     pub fn is_active(&self) -> bool {
         !matches!(self.kind, AtomKind::Const(..))
+    }
+
+    /// Whether the reverse sweep can name this operand again (literals, immutable parameters)
+    /// instead of recording its value.
+    pub fn rereadable(&self) -> bool {
+        match &self.kind {
+            AtomKind::Const(_, r) => *r,
+            AtomKind::Var(p) => p.rereadable(),
+            AtomKind::Temp(_) => false,
+        }
     }
 }
 
@@ -122,6 +152,14 @@ pub enum Op {
 #[derive(Clone)]
 pub enum LoopHeader {
     For(TokenStream, TokenStream),
+    /// `for var in start..end` (or `(start..end).rev()`): the reverse sweep rebuilds `var` from
+    /// the trip count and the last value instead of recording it every iteration.
+    Range {
+        var: Ident,
+        iter: TokenStream,
+        start: TokenStream,
+        ascending: bool,
+    },
     While(TokenStream),
     Loop,
 }

@@ -56,6 +56,13 @@ pub struct Lower<'a> {
     active: &'a HashSet<String>,
     params: &'a HashSet<String>,
     all_params: HashSet<String>,
+    /// Immutable reference or scalar parameters: their values can be read again in reverse.
+    stable_params: HashSet<String>,
+    /// Names whose value never changes after definition (immutable parameters, `self`,
+    /// immutable top-level constants): index expressions over them can be recomputed.
+    stable: HashSet<String>,
+    /// Counters of enclosing range loops that the reverse sweep rebuilds.
+    loop_vars: Vec<String>,
     next: Cell<usize>,
     depth: usize,
     loops: Vec<LoopFlags>,
@@ -71,13 +78,20 @@ impl<'a> Lower<'a> {
         active: &'a HashSet<String>,
         params: &'a HashSet<String>,
         all_params: HashSet<String>,
+        stable_params: HashSet<String>,
+        immutable_params: HashSet<String>,
         early_return: bool,
     ) -> Self {
+        let mut stable = immutable_params;
+        stable.insert("self".into());
         Lower {
             cx,
             active,
             params,
             all_params,
+            stable_params,
+            stable,
+            loop_vars: Vec::new(),
             next: Cell::new(0),
             depth: 0,
             loops: Vec::new(),
@@ -205,6 +219,7 @@ impl<'a> Lower<'a> {
                     place: Place {
                         root: v.clone(),
                         param: false,
+                        stable: false,
                         proj: vec![],
                     },
                     op: None,
@@ -477,6 +492,19 @@ impl<'a> Lower<'a> {
             self.needs_lowering(&i.expr) || (self.early_return && Self::has_return(&i.expr))
         });
         if !any_active && !init_needs {
+            if self.depth == 0 {
+                let ident = match &l.pat {
+                    Pat::Ident(pi) => Some(pi),
+                    Pat::Type(pt) => match &*pt.pat {
+                        Pat::Ident(pi) => Some(pi),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(pi) = ident.filter(|pi| pi.mutability.is_none()) {
+                    self.stable.insert(pi.ident.to_string());
+                }
+            }
             out.push(Stmt::Plain(l.to_token_stream()));
             return;
         }
@@ -519,6 +547,7 @@ impl<'a> Lower<'a> {
                                 kind: AtomKind::Var(Place {
                                     root: hidden.clone(),
                                     param: false,
+                        stable: false,
                                     proj: vec![Proj::Field(member)],
                                 }),
                                 prefix: TokenStream::new(),
@@ -707,6 +736,41 @@ impl<'a> Lower<'a> {
         });
     }
 
+    /// `for i in a..b`, `a..=b`, `(a..b).rev()`: the counter, the hoisted start, the header's
+    /// iterator over it, and the direction.
+    fn range_loop(
+        &mut self,
+        f: &syn::ExprForLoop,
+        out: &mut Vec<Stmt>,
+    ) -> Option<(Ident, TokenStream, TokenStream, bool)> {
+        let Pat::Ident(pi) = &*f.pat else { return None };
+        if pi.mutability.is_some() || pi.by_ref.is_some() || pi.subpat.is_some() {
+            return None;
+        }
+        let (range, ascending) = match strip_parens(&f.expr) {
+            Expr::Range(r) => (r, true),
+            Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
+                match strip_parens(&m.receiver) {
+                    Expr::Range(r) => (r, false),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        let (Some(start), Some(end)) = (&range.start, &range.end) else {
+            return None;
+        };
+        let lo = format_ident!("__lo{}", self.fresh());
+        out.push(Stmt::Plain(quote!(let #lo = #start;)));
+        let limits = &range.limits;
+        let iter = if ascending {
+            quote!(#lo #limits #end)
+        } else {
+            quote!((#lo #limits #end).rev())
+        };
+        Some((pi.ident.clone(), quote!(#lo), iter, ascending))
+    }
+
     fn lower_for(&mut self, f: &syn::ExprForLoop, out: &mut Vec<Stmt>) {
         if let Some(l) = &f.label {
             self.cx.error(
@@ -721,6 +785,18 @@ impl<'a> Lower<'a> {
                     &f.expr,
                     "this iterator is not differentiated: iterate over ranges or over slices with `.iter()`, `.iter().enumerate()`, `.iter().zip(..)`",
                 );
+            }
+            if let Some((var, lo, iter, ascending)) = self.range_loop(f, out) {
+                self.loop_vars.push(var.to_string());
+                let header = LoopHeader::Range {
+                    var,
+                    iter,
+                    start: lo,
+                    ascending,
+                };
+                self.lower_loop(header, &f.body, Vec::new(), out);
+                self.loop_vars.pop();
+                return;
             }
             let (pat, iter) = (&f.pat, &f.expr);
             self.lower_loop(
@@ -772,6 +848,7 @@ impl<'a> Lower<'a> {
             }
         };
         let mut prefix = Vec::new();
+        self.loop_vars.push(k.to_string());
         if let Some(ip) = index_pat {
             prefix.push(Stmt::Plain(quote!(let #ip = #k;)));
         }
@@ -820,12 +897,52 @@ impl<'a> Lower<'a> {
             });
         }
         self.depth -= 1;
-        self.lower_loop(
-            LoopHeader::For(quote!(#k), quote!(0..#len)),
-            &f.body,
-            prefix,
-            out,
-        );
+        let header = LoopHeader::Range {
+            var: k,
+            iter: quote!(0..#len),
+            start: quote!(0),
+            ascending: true,
+        };
+        self.lower_loop(header, &f.body, prefix, out);
+        self.loop_vars.pop();
+    }
+
+    /// Whether an index expression can be evaluated again in the reverse sweep: it reads only
+    /// literals, rebuilt loop counters and names that never change.
+    fn recomputable(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Lit(_) => true,
+            Expr::Path(p) => p.path.get_ident().is_some_and(|id| {
+                let n = id.to_string();
+                self.loop_vars.contains(&n) || self.stable.contains(&n)
+            }),
+            Expr::Binary(b) => self.recomputable(&b.left) && self.recomputable(&b.right),
+            Expr::Unary(u) => !matches!(u.op, UnOp::Deref(_)) && self.recomputable(&u.expr),
+            Expr::Paren(p) => self.recomputable(&p.expr),
+            Expr::Group(g) => self.recomputable(&g.expr),
+            Expr::Cast(c) => self.recomputable(&c.expr),
+            Expr::Tuple(t) => t.elems.iter().all(|x| self.recomputable(x)),
+            Expr::Field(f) => self.recomputable(&f.base),
+            Expr::MethodCall(m) => {
+                matches!(
+                    m.method.to_string().as_str(),
+                    "len"
+                        | "min"
+                        | "max"
+                        | "abs"
+                        | "pow"
+                        | "rem_euclid"
+                        | "saturating_sub"
+                        | "saturating_add"
+                        | "wrapping_sub"
+                        | "wrapping_add"
+                        | "nrows"
+                        | "ncols"
+                ) && self.recomputable(&m.receiver)
+                    && m.args.iter().all(|a| self.recomputable(a))
+            }
+            _ => false,
+        }
     }
 
     // ------------------------------------------------------------ expressions
@@ -895,6 +1012,7 @@ impl<'a> Lower<'a> {
                         kind: AtomKind::Var(Place {
                             root: id.clone(),
                             param: self.params.contains(&id.to_string()),
+                            stable: self.stable_params.contains(&id.to_string()),
                             proj: fields,
                         }),
                         prefix: TokenStream::new(),
@@ -982,12 +1100,14 @@ impl<'a> Lower<'a> {
                 Ok(idx) => {
                     let id = format_ident!("__i{}", self.fresh());
                     out.push(Stmt::Plain(quote!(let #id = #idx;)));
-                    proj.push(Proj::Index(id));
+                    let again = self.recomputable(idx).then(|| quote!(#idx));
+                    proj.push(Proj::Index(id, again));
                 }
             }
         }
         Place {
             param: self.params.contains(&root.to_string()),
+            stable: self.stable_params.contains(&root.to_string()),
             root,
             proj,
         }
@@ -1078,6 +1198,7 @@ impl<'a> Lower<'a> {
                     kind: AtomKind::Var(Place {
                         root: hidden,
                         param: false,
+                        stable: false,
                         proj: vec![],
                     }),
                     prefix: TokenStream::new(),

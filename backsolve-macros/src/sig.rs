@@ -34,6 +34,17 @@ pub fn is_inactive_scalar(ty: &Type) -> bool {
     }
 }
 
+/// `f64`, `c64` and their spellings, and the inactive scalars: `Copy` values.
+pub fn is_scalar(ty: &Type) -> bool {
+    is_inactive_scalar(ty)
+        || last_segment(ty).is_some_and(|s| {
+            matches!(s.ident.to_string().as_str(), "f64" | "c64" | "Complex64")
+                || (s.ident == "Complex"
+                    && first_generic(s)
+                        .is_some_and(|t| last_segment(t).is_some_and(|s| s.ident == "f64")))
+        })
+}
+
 /// Whether a parameter of this type is differentiated by default. Everything but integers,
 /// booleans, characters and strings is; a type that turns out not to be differentiable is a
 /// compile error naming `Adjoint` on that type, with the advice to use `wrt(..)`.

@@ -16,36 +16,35 @@ fn t_pullback(
     d_v: &mut [<f64 as ::backsolve::Adjoint>::Adj],
     d_e: &mut c64,
 ) -> f64 {
+    use ::backsolve::__rt::RecRef as _;
     let __dret = ::backsolve::__rt::ret(d_ret);
-    let mut __tape5 = ::backsolve::__rt::Tape::new();
     let mut __tape6 = ::backsolve::__rt::Tape::new();
-    let mut __tape10 = ::backsolve::__rt::Tape::new();
     let mut __tape12 = ::backsolve::__rt::Tape::new();
-    let mut __tape13 = ::backsolve::__rt::Tape::new();
+    let mut __w10b = ::core::marker::PhantomData;
     let __c2 = c64::new(1.0, 0.0);
     let mut g = __c2;
     let __r1 = ::backsolve::__rt::shape(&g);
     let mut __brk7 = false;
     let mut __n8: usize = 0;
+    let mut __last8 = 0;
     for __k3 in 0..(v).len() {
         __n8 += 1;
+        __last8 = __k3;
         let mut __cont7 = false;
         let __i4 = __k3;
-        __tape5.push((__i4,));
         let u = v[__i4];
         __tape6.push(::backsolve::__rt::shape(&u));
-        __tape10.push((::backsolve::__rt::w(&e), ::backsolve::__rt::w(&u)));
+        __w10b = ::backsolve::__rt::w(&u);
         let __t9 = e - u;
         __tape12.push((::backsolve::__rt::rec(&g), ::backsolve::__rt::rec(&__t9)));
         let __t11 = g * __t9;
-        __tape13.push(((), ()));
         g = __t11;
         if __brk7 {
             break;
         }
     }
-    let __r8 = __n8;
-    let __r15 = ::backsolve::__rt::rec(&g);
+    let __r8 = (__n8, __last8);
+    let __r15 = (::backsolve::__rt::rec(&g),);
     let __t14 = g.norm_sqr();
     let __r17 = (::backsolve::__rt::rec(&__t14),);
     let __t16 = weight(__t14);
@@ -60,28 +59,43 @@ fn t_pullback(
     );
     let d_t14 = ::backsolve::__rt::adjoint_slot(__s0);
     let __d = d_t14;
-    let __ra = __r15;
+    let (__ra,) = __r15;
     ::backsolve::__rt::acc(&mut d_g, ::backsolve::__rt::d_norm_sqr(&__ra, &__d));
-    for _ in 0..__r8 {
-        let mut d_u = ::backsolve::__rt::zero(&__tape6.pop());
-        let ((), __x) = __tape13.pop();
-        let _ = &__x;
-        let __d = ::backsolve::__rt::take(&mut d_g);
-        let d_t11 = __d;
-        let __d = d_t11;
-        let (__ra, __rb) = __tape12.pop();
-        let d_t9 = ::backsolve::__rt::mul_dr(&__ra, ::backsolve::__rt::w(&__rb), &__d);
-        ::backsolve::__rt::acc(
-            &mut d_g,
-            ::backsolve::__rt::mul_dl(::backsolve::__rt::w(&__ra), &__rb, &__d),
-        );
-        let __d = d_t9;
-        let (__wa, __wb) = __tape10.pop();
-        ::backsolve::__rt::acc(&mut d_u, ::backsolve::__rt::sub_dr(__wa, __wb, &__d));
-        ::backsolve::__rt::acc(&mut *d_e, ::backsolve::__rt::sub_dl(__wa, __wb, &__d));
-        let __d = d_u;
-        let (__i4,) = __tape5.pop();
-        ::backsolve::__rt::acc(::backsolve::__rt::at(&mut *d_v, __i4), __d);
+    {
+        let (__n, __last) = __r8;
+        let mut __iv = __last;
+        for __k in 0..__n {
+            let __k3 = __iv;
+            let mut d_u = ::backsolve::__rt::zero(&__tape6.pop());
+            let __d = ::backsolve::__rt::take(&mut d_g);
+            let d_t11 = __d;
+            let __d = d_t11;
+            let (__ra, __rb) = __tape12.pop();
+            let d_t9 = ::backsolve::__rt::mul_dr(
+                &__ra,
+                ::backsolve::__rt::w(&__rb),
+                &__d,
+            );
+            ::backsolve::__rt::acc(
+                &mut d_g,
+                ::backsolve::__rt::mul_dl(::backsolve::__rt::w(&__ra), &__rb, &__d),
+            );
+            let __d = d_t9;
+            ::backsolve::__rt::acc(
+                &mut d_u,
+                ::backsolve::__rt::sub_dr(::backsolve::__rt::w(&(e)), __w10b, &__d),
+            );
+            ::backsolve::__rt::acc(
+                &mut *d_e,
+                ::backsolve::__rt::sub_dl(::backsolve::__rt::w(&(e)), __w10b, &__d),
+            );
+            let __d = d_u;
+            let __i4 = __k3;
+            ::backsolve::__rt::acc(::backsolve::__rt::at(&mut *d_v, __i4), __d);
+            if __k + 1 < __n {
+                __iv -= 1;
+            }
+        }
     }
     let __d = d_g;
     __ret

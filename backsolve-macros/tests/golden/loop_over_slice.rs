@@ -16,81 +16,97 @@ fn energy_pullback(
     d_x: &mut [<f64 as ::backsolve::Adjoint>::Adj],
     d_k: &mut f64,
 ) -> f64 {
+    use ::backsolve::__rt::RecRef as _;
     let __dret = ::backsolve::__rt::ret(d_ret);
-    let mut __tape8 = ::backsolve::__rt::Tape::new();
-    let mut __tape11 = ::backsolve::__rt::Tape::new();
-    let mut __tape4 = ::backsolve::__rt::Tape::new();
-    let mut __tape5 = ::backsolve::__rt::Tape::new();
-    let mut __tape13 = ::backsolve::__rt::Tape::new();
-    let mut __tape15 = ::backsolve::__rt::Tape::new();
-    let mut __tape17 = ::backsolve::__rt::Tape::new();
+    let mut __tape6 = ::backsolve::__rt::Tape::new();
+    let mut __tape16 = ::backsolve::__rt::Tape::new();
     let mut __tape18 = ::backsolve::__rt::Tape::new();
+    let mut __w19p = ::core::marker::PhantomData;
+    let mut __w19v = ::core::marker::PhantomData;
+    let mut __w5a = ::core::marker::PhantomData;
+    let mut __w5b = ::core::marker::PhantomData;
     let mut e = 0.0;
     let __r1 = ::backsolve::__rt::shape(&e);
-    let mut __brk2 = false;
-    let mut __n3: usize = 0;
-    for i in 1..x.len() {
-        __n3 += 1;
-        let mut __cont2 = false;
-        let __i6 = i;
-        __tape8.push((__i6,));
-        let __t7 = x[__i6];
-        let __i9 = i - 1;
-        __tape11.push((__i9,));
-        let __t10 = x[__i9];
-        __tape4.push((::backsolve::__rt::w(&__t7), ::backsolve::__rt::w(&__t10)));
-        let s = __t7 - __t10;
-        __tape5.push(::backsolve::__rt::shape(&s));
-        __tape13.push((::backsolve::__rt::rec(&0.5), ::backsolve::__rt::w(&k)));
-        let __t12 = 0.5 * k;
-        __tape15.push((::backsolve::__rt::rec(&__t12), ::backsolve::__rt::rec(&s)));
-        let __t14 = __t12 * s;
-        __tape17.push((::backsolve::__rt::rec(&__t14), ::backsolve::__rt::rec(&s)));
-        let __t16 = __t14 * s;
-        __tape18.push(((), (::backsolve::__rt::w(&e), ::backsolve::__rt::w(&__t16))));
-        e += __t16;
-        if __brk2 {
+    let __lo2 = 1;
+    let mut __brk3 = false;
+    let mut __n4: usize = 0;
+    let mut __last4 = __lo2;
+    for i in __lo2..x.len() {
+        __n4 += 1;
+        __last4 = i;
+        let mut __cont3 = false;
+        let __i7 = i;
+        let __t8 = x[__i7];
+        let __i10 = i - 1;
+        let __t11 = x[__i10];
+        __w5a = ::backsolve::__rt::w(&__t8);
+        __w5b = ::backsolve::__rt::w(&__t11);
+        let s = __t8 - __t11;
+        __tape6.push(::backsolve::__rt::shape(&s));
+        let __t13 = 0.5 * k;
+        __tape16.push((::backsolve::__rt::rec(&__t13), ::backsolve::__rt::rec(&s)));
+        let __t15 = __t13 * s;
+        __tape18.push((::backsolve::__rt::rec(&__t15), ::backsolve::__rt::rec(&s)));
+        let __t17 = __t15 * s;
+        __w19p = ::backsolve::__rt::w(&e);
+        __w19v = ::backsolve::__rt::w(&__t17);
+        e += __t17;
+        if __brk3 {
             break;
         }
     }
-    let __r3 = __n3;
+    let __r4 = (__n4, __last4);
     let __ret = e;
     let mut d_e = ::backsolve::__rt::zero(&__r1);
     ::backsolve::__rt::acc(&mut d_e, __dret);
-    for _ in 0..__r3 {
-        let mut d_s = ::backsolve::__rt::zero(&__tape5.pop());
-        let ((), __x) = __tape18.pop();
-        let _ = &__x;
-        let (__wp, __wv) = __x;
-        let __dv = ::backsolve::__rt::add_dr(__wp, __wv, &*&mut d_e);
-        let d_t16 = __dv;
-        let __d = d_t16;
-        let (__ra, __rb) = __tape17.pop();
-        ::backsolve::__rt::acc(
-            &mut d_s,
-            ::backsolve::__rt::mul_dr(&__ra, ::backsolve::__rt::w(&__rb), &__d),
-        );
-        let d_t14 = ::backsolve::__rt::mul_dl(::backsolve::__rt::w(&__ra), &__rb, &__d);
-        let __d = d_t14;
-        let (__ra, __rb) = __tape15.pop();
-        ::backsolve::__rt::acc(
-            &mut d_s,
-            ::backsolve::__rt::mul_dr(&__ra, ::backsolve::__rt::w(&__rb), &__d),
-        );
-        let d_t12 = ::backsolve::__rt::mul_dl(::backsolve::__rt::w(&__ra), &__rb, &__d);
-        let __d = d_t12;
-        let (__ra, __rb) = __tape13.pop();
-        ::backsolve::__rt::acc(&mut *d_k, ::backsolve::__rt::mul_dr(&__ra, __rb, &__d));
-        let __d = d_s;
-        let (__wa, __wb) = __tape4.pop();
-        let d_t10 = ::backsolve::__rt::sub_dr(__wa, __wb, &__d);
-        let d_t7 = ::backsolve::__rt::sub_dl(__wa, __wb, &__d);
-        let __d = d_t10;
-        let (__i9,) = __tape11.pop();
-        ::backsolve::__rt::acc(::backsolve::__rt::at(&mut *d_x, __i9), __d);
-        let __d = d_t7;
-        let (__i6,) = __tape8.pop();
-        ::backsolve::__rt::acc(::backsolve::__rt::at(&mut *d_x, __i6), __d);
+    {
+        let (__n, __last) = __r4;
+        let mut __iv = __last;
+        for __k in 0..__n {
+            let i = __iv;
+            let mut d_s = ::backsolve::__rt::zero(&__tape6.pop());
+            let __dv = ::backsolve::__rt::add_dr(__w19p, __w19v, &*&mut d_e);
+            let d_t17 = __dv;
+            let __d = d_t17;
+            let (__ra, __rb) = __tape18.pop();
+            ::backsolve::__rt::acc(
+                &mut d_s,
+                ::backsolve::__rt::mul_dr(&__ra, ::backsolve::__rt::w(&__rb), &__d),
+            );
+            let d_t15 = ::backsolve::__rt::mul_dl(
+                ::backsolve::__rt::w(&__ra),
+                &__rb,
+                &__d,
+            );
+            let __d = d_t15;
+            let (__ra, __rb) = __tape16.pop();
+            ::backsolve::__rt::acc(
+                &mut d_s,
+                ::backsolve::__rt::mul_dr(&__ra, ::backsolve::__rt::w(&__rb), &__d),
+            );
+            let d_t13 = ::backsolve::__rt::mul_dl(
+                ::backsolve::__rt::w(&__ra),
+                &__rb,
+                &__d,
+            );
+            let __d = d_t13;
+            ::backsolve::__rt::acc(
+                &mut *d_k,
+                ::backsolve::__rt::mul_dr(&(0.5), ::backsolve::__rt::w(&(k)), &__d),
+            );
+            let __d = d_s;
+            let d_t11 = ::backsolve::__rt::sub_dr(__w5a, __w5b, &__d);
+            let d_t8 = ::backsolve::__rt::sub_dl(__w5a, __w5b, &__d);
+            let __d = d_t11;
+            let __i10 = i - 1;
+            ::backsolve::__rt::acc(::backsolve::__rt::at(&mut *d_x, __i10), __d);
+            let __d = d_t8;
+            let __i7 = i;
+            ::backsolve::__rt::acc(::backsolve::__rt::at(&mut *d_x, __i7), __d);
+            if __k + 1 < __n {
+                __iv -= 1;
+            }
+        }
     }
     let __d = d_e;
     __ret

@@ -10,33 +10,35 @@
     clippy::pedantic
 )]
 fn f_pullback(x: f64, y: f64, d_ret: f64, d_x: &mut f64, d_y: &mut f64) -> f64 {
+    use ::backsolve::__rt::RecRef as _;
     let __dret = ::backsolve::__rt::ret(d_ret);
-    let __r0 = (::backsolve::__rt::rec(&x), ::backsolve::__rt::rec(&y));
+    let mut __w5a = ::core::marker::PhantomData;
     let a = x * y;
     let __r1 = ::backsolve::__rt::shape(&a);
-    let __r3 = ::backsolve::__rt::rec(&a);
+    let __r3 = (::backsolve::__rt::rec(&a),);
     let __t2 = a.sin();
-    let __r5 = (::backsolve::__rt::w(&__t2), ::backsolve::__rt::w(&y));
+    __w5a = ::backsolve::__rt::w(&__t2);
     let __t4 = __t2 + y;
     let __ret = __t4;
     let mut d_a = ::backsolve::__rt::zero(&__r1);
     let d_t4 = __dret;
     let __d = d_t4;
-    let (__wa, __wb) = __r5;
-    ::backsolve::__rt::acc(&mut *d_y, ::backsolve::__rt::add_dr(__wa, __wb, &__d));
-    let d_t2 = ::backsolve::__rt::add_dl(__wa, __wb, &__d);
-    let __d = d_t2;
-    let __ra = __r3;
-    ::backsolve::__rt::acc(&mut d_a, ::backsolve::__rt::d_sin(&__ra, &__d));
-    let __d = d_a;
-    let (__ra, __rb) = __r0;
     ::backsolve::__rt::acc(
         &mut *d_y,
-        ::backsolve::__rt::mul_dr(&__ra, ::backsolve::__rt::w(&__rb), &__d),
+        ::backsolve::__rt::add_dr(__w5a, ::backsolve::__rt::w(&(y)), &__d),
+    );
+    let d_t2 = ::backsolve::__rt::add_dl(__w5a, ::backsolve::__rt::w(&(y)), &__d);
+    let __d = d_t2;
+    let (__ra,) = __r3;
+    ::backsolve::__rt::acc(&mut d_a, ::backsolve::__rt::d_sin(&__ra, &__d));
+    let __d = d_a;
+    ::backsolve::__rt::acc(
+        &mut *d_y,
+        ::backsolve::__rt::mul_dr((&x).rec_ref(), ::backsolve::__rt::w(&(y)), &__d),
     );
     ::backsolve::__rt::acc(
         &mut *d_x,
-        ::backsolve::__rt::mul_dl(::backsolve::__rt::w(&__ra), &__rb, &__d),
+        ::backsolve::__rt::mul_dl(::backsolve::__rt::w(&(x)), (&y).rec_ref(), &__d),
     );
     __ret
 }

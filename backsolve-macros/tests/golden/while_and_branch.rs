@@ -10,14 +10,14 @@
     clippy::pedantic
 )]
 fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
+    use ::backsolve::__rt::RecRef as _;
     let __dret = ::backsolve::__rt::ret(d_ret);
     let mut __tape4 = ::backsolve::__rt::Tape::new();
     let mut __tape6 = ::backsolve::__rt::Tape::new();
-    let mut __tape8 = ::backsolve::__rt::Tape::new();
-    let mut __tape10 = ::backsolve::__rt::Tape::new();
-    let mut __tape11 = ::backsolve::__rt::Tape::new();
-    let mut __tape13 = ::backsolve::__rt::Tape::new();
-    let mut __tape14 = ::backsolve::__rt::Tape::new();
+    let mut __w10b = ::core::marker::PhantomData;
+    let mut __w13a = ::core::marker::PhantomData;
+    let mut __w8a = ::core::marker::PhantomData;
+    let mut __w8b = ::core::marker::PhantomData;
     let mut x = a;
     let __r1 = ::backsolve::__rt::shape(&x);
     let mut __brk2 = false;
@@ -28,18 +28,17 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
         let __c4: bool = x > 0.0;
         __tape4.push(__c4);
         if __c4 {
-            __tape6.push((::backsolve::__rt::rec(&a), ::backsolve::__rt::rec(&x)));
+            __tape6.push((::backsolve::__rt::rec(&x),));
             let __t5 = a / x;
-            __tape8.push((::backsolve::__rt::w(&x), ::backsolve::__rt::w(&__t5)));
+            __w8a = ::backsolve::__rt::w(&x);
+            __w8b = ::backsolve::__rt::w(&__t5);
             let __t7 = x + __t5;
-            __tape10.push((::backsolve::__rt::rec(&0.5), ::backsolve::__rt::w(&__t7)));
+            __w10b = ::backsolve::__rt::w(&__t7);
             let __t9 = 0.5 * __t7;
-            __tape11.push(((), ()));
             x = __t9;
         } else {
-            __tape13.push(::backsolve::__rt::w(&x));
+            __w13a = ::backsolve::__rt::w(&x);
             let __t12 = -x;
-            __tape14.push(((), ()));
             x = __t12;
         }
         if __brk2 {
@@ -52,38 +51,31 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
     ::backsolve::__rt::acc(&mut d_x, __dret);
     for _ in 0..__r3 {
         if __tape4.pop() {
-            let ((), __x) = __tape11.pop();
-            let _ = &__x;
             let __d = ::backsolve::__rt::take(&mut d_x);
             let d_t9 = __d;
             let __d = d_t9;
-            let (__ra, __rb) = __tape10.pop();
-            let d_t7 = ::backsolve::__rt::mul_dr(&__ra, __rb, &__d);
+            let d_t7 = ::backsolve::__rt::mul_dr(&(0.5), __w10b, &__d);
             let __d = d_t7;
-            let (__wa, __wb) = __tape8.pop();
-            let d_t5 = ::backsolve::__rt::add_dr(__wa, __wb, &__d);
+            let d_t5 = ::backsolve::__rt::add_dr(__w8a, __w8b, &__d);
             ::backsolve::__rt::acc(
                 &mut d_x,
-                ::backsolve::__rt::add_dl(__wa, __wb, &__d),
+                ::backsolve::__rt::add_dl(__w8a, __w8b, &__d),
             );
             let __d = d_t5;
-            let (__ra, __rb) = __tape6.pop();
+            let (__rb,) = __tape6.pop();
             ::backsolve::__rt::acc(
                 &mut d_x,
-                ::backsolve::__rt::div_dr(&__ra, &__rb, &__d),
+                ::backsolve::__rt::div_dr((&a).rec_ref(), &__rb, &__d),
             );
             ::backsolve::__rt::acc(
                 &mut *d_a,
-                ::backsolve::__rt::div_dl(&__ra, &__rb, &__d),
+                ::backsolve::__rt::div_dl((&a).rec_ref(), &__rb, &__d),
             );
         } else {
-            let ((), __x) = __tape14.pop();
-            let _ = &__x;
             let __d = ::backsolve::__rt::take(&mut d_x);
             let d_t12 = __d;
             let __d = d_t12;
-            let __wa = __tape13.pop();
-            ::backsolve::__rt::acc(&mut d_x, ::backsolve::__rt::neg_d(__wa, &__d));
+            ::backsolve::__rt::acc(&mut d_x, ::backsolve::__rt::neg_d(__w13a, &__d));
         }
     }
     let __d = d_x;
