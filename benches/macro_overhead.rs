@@ -4,6 +4,8 @@
 //! in-place buffers (n points, s steps) and a weighted energy at the end; the hand-written
 //! adjoint stores the field once per step, as one would by hand.
 
+#![allow(clippy::needless_range_loop, clippy::manual_memcpy)]
+
 use backsolve::prelude::*;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 
@@ -73,6 +75,74 @@ fn heat_hand_adjoint(
     e
 }
 
+/// A chain of complex 2x2 transfer matrices (a 1D tight-binding wire), |t|^2 at the end.
+#[differentiable]
+fn chain_transmission(v: &[f64], e: c64) -> f64 {
+    let mut m00 = c64::new(1.0, 0.0);
+    let mut m01 = c64::new(0.0, 0.0);
+    let mut m10 = c64::new(0.0, 0.0);
+    let mut m11 = c64::new(1.0, 0.0);
+    for x in 0..v.len() {
+        let a = e - v[x];
+        let n00 = a * m00 - m10;
+        let n01 = a * m01 - m11;
+        m10 = m00;
+        m11 = m01;
+        m00 = n00;
+        m01 = n01;
+    }
+    let t = c64::new(1.0, 0.0) / (m00 + m11 + c64::new(0.0, 1.0) * (m01 - m10));
+    t.norm_sqr()
+}
+
+/// Damped pendulum, RK4, 200 steps.
+#[differentiable]
+fn pendulum_rhs(th: f64, om: f64, g: f64, gamma: f64) -> (f64, f64) {
+    (om, -g * th.sin() - gamma * om)
+}
+
+#[differentiable]
+fn pendulum(th0: f64, g: f64, gamma: f64) -> f64 {
+    let dt = 0.01;
+    let mut th = th0;
+    let mut om = 0.0;
+    for _ in 0..200 {
+        let (k1a, k1b) = pendulum_rhs(th, om, g, gamma);
+        let (k2a, k2b) = pendulum_rhs(th + 0.5 * dt * k1a, om + 0.5 * dt * k1b, g, gamma);
+        let (k3a, k3b) = pendulum_rhs(th + 0.5 * dt * k2a, om + 0.5 * dt * k2b, g, gamma);
+        let (k4a, k4b) = pendulum_rhs(th + dt * k3a, om + dt * k3b, g, gamma);
+        th += dt / 6.0 * (k1a + 2.0 * k2a + 2.0 * k3a + k4a);
+        om += dt / 6.0 * (k1b + 2.0 * k2b + 2.0 * k3b + k4b);
+    }
+    th * th + om * om
+}
+
+fn bench_other_kernels(c: &mut Criterion) {
+    let mut g = c.benchmark_group("kernels");
+    let v: Vec<f64> = (0..400).map(|i| (i as f64 * 0.7).sin() * 0.5).collect();
+    let e = c64::new(0.3, 1e-3);
+    g.bench_function("chain400/forward", |b| {
+        b.iter(|| chain_transmission(black_box(&v), e))
+    });
+    g.bench_function("chain400/gradient", |b| {
+        b.iter(|| {
+            let mut dv = vec![0.0; v.len()];
+            let mut de = c64::new(0.0, 0.0);
+            chain_transmission_pullback(black_box(&v), e, 1.0, &mut dv, &mut de)
+        })
+    });
+    g.bench_function("pendulum200/forward", |b| {
+        b.iter(|| pendulum(black_box(0.8), 9.81, 0.3))
+    });
+    g.bench_function("pendulum200/gradient", |b| {
+        b.iter(|| {
+            let (mut a, mut bb, mut cc) = (0.0, 0.0, 0.0);
+            pendulum_pullback(black_box(0.8), 9.81, 0.3, 1.0, &mut a, &mut bb, &mut cc)
+        })
+    });
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("heat");
     for &(n, steps) in &[(64usize, 200usize), (256, 400)] {
@@ -125,6 +195,7 @@ fn check_agreement() {
 fn benches(c: &mut Criterion) {
     check_agreement();
     bench(c);
+    bench_other_kernels(c);
 }
 
 criterion_group!(group, benches);

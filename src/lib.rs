@@ -37,3 +37,8 @@ pub mod prelude {
     pub use backsolve_core::{Accumulate, Differentiable, GradReport};
     pub use backsolve_macros::{adjoint, differentiable, Differentiable};
 }
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -2,6 +2,18 @@
 //! handle, plus realistic kernels, each checked against Richardson-extrapolated central finite
 //! differences (real and imaginary parts separately) at a relative tolerance of 1e-6.
 
+// The corpus spells constructs out on purpose (`b = b * x` is a reassignment reading the old
+// value, index loops are what simulators look like).
+#![allow(
+    clippy::needless_range_loop,
+    clippy::manual_memcpy,
+    clippy::assign_op_pattern,
+    clippy::approx_constant,
+    clippy::let_and_return,
+    clippy::neg_multiply,
+    clippy::useless_vec
+)]
+
 use backsolve::prelude::*;
 
 const TOL: f64 = 1e-6;

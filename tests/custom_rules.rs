@@ -1,6 +1,8 @@
 //! Custom rules with `#[adjoint(of = ..)]`, for functions of this crate and of other crates,
 //! and proof that the gradient check catches a wrong rule.
 
+#![allow(clippy::needless_range_loop, clippy::manual_memcpy)]
+
 use backsolve::prelude::*;
 
 mod special {

@@ -4,6 +4,8 @@
 //! differences. `BACKSOLVE_PROPTEST_SEED=N cargo test --test property` tries another set;
 //! `target/*/build/backsolve-*/out/property_programs.rs` holds the programs.
 
+#![allow(clippy::all)] // generated programs: parentheses and shapes are random by design
+
 use backsolve::prelude::*;
 
 include!(concat!(env!("OUT_DIR"), "/property_programs.rs"));

@@ -273,7 +273,7 @@ fn frob_inner<T: Scalar + crate::matrix::MatElem>(a: &Mat<T>, b: &Mat<T>) -> T {
     let mut s = T::default();
     for j in 0..a.ncols() {
         for i in 0..a.nrows() {
-            s = s + a[(i, j)].cj() * b[(i, j)];
+            s += a[(i, j)].cj() * b[(i, j)];
         }
     }
     s

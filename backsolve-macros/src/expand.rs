@@ -133,7 +133,7 @@ fn check_signature(cx: &Ctxt, f: &syn::ItemFn, opts: &Options) -> Option<Signatu
             }
         }
         for p in &mut params {
-            p.active = wrt.iter().any(|w| *w == p.name);
+            p.active = wrt.contains(&p.name);
         }
     }
     for p in &params {
@@ -553,7 +553,7 @@ fn adjoint_wrapper(
             return TokenStream::new();
         };
         let active = match &wrt {
-            Some(w) => w.iter().any(|n| *n == pi.ident),
+            Some(w) => w.contains(&pi.ident),
             None => sig::active_by_default(&t.ty),
         };
         names.push(pi.ident.clone());

@@ -166,6 +166,7 @@ pub enum LoopHeader {
 
 /// Statements.
 #[derive(Clone)]
+#[allow(clippy::large_enum_variant)] // built once per function, never stored in bulk
 pub enum Stmt {
     Plain(TokenStream),
     Let {

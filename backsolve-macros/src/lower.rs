@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use syn::{BinOp, Expr, Ident, Member, Pat, UnOp};
 
 /// Arguments of `vec![..]`.
+#[allow(clippy::large_enum_variant)] // short-lived parse result
 pub enum VecMacro {
     Splat(Expr, Expr),
     List(Vec<Expr>),
@@ -351,7 +352,7 @@ impl<'a> Lower<'a> {
                 match kind {
                     Some(k) => self.lower_assign(&b.left, Some(k), &b.right, e, out),
                     None => self.cx.error(
-                        &b.op,
+                        b.op,
                         "this compound assignment has no derivative rule: only `+= -= *= /=` are differentiated",
                     ),
                 }
@@ -1154,7 +1155,7 @@ impl<'a> Lower<'a> {
                     BinOp::Mul(_) => BinKind::Mul,
                     BinOp::Div(_) => BinKind::Div,
                     _ => {
-                        self.cx.error(&b.op, "this operator has no derivative rule on differentiable values (supported: + - * /)");
+                        self.cx.error(b.op, "this operator has no derivative rule on differentiable values (supported: + - * /)");
                         return Op::Atom(self.const_atom(quote!(#e)));
                     }
                 };
