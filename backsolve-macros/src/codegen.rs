@@ -358,9 +358,23 @@ impl Gen {
                 (quote!(), quote!(::std::vec![#fa; #n]))
             }
             Op::Call { func, args, .. } => {
+                // Arguments are recorded before the call, which may move them.
                 let recs = args.iter().filter(|a| Self::call_records(a)).map(rec);
                 let fs = args.iter().map(f);
-                (record(quote!((#(#recs,)*))), quote!(#func(#(#fs),*)))
+                let (a, c, x) = (
+                    format_ident!("__a{}", site.id),
+                    format_ident!("__c{}", site.id),
+                    format_ident!("__x{}", site.id),
+                );
+                let r = record(quote!((#a, #x)));
+                (
+                    quote! {
+                        let #a = (#(#recs,)*);
+                        let (#c, #x) = #func(#(#fs),*);
+                        #r
+                    },
+                    quote!(#c),
+                )
             }
             Op::FieldOfTemp(a, m) => {
                 let fa = f(a);
@@ -552,8 +566,8 @@ impl Gen {
                 }
                 sends.reverse();
                 quote! {
-                    let (#(#rec_names,)*) = #r;
-                    let (_, (#(#slots,)*)) = #pull(#(#call_args,)* __d);
+                    let ((#(#rec_names,)*), __x) = #r;
+                    let (#(#slots,)*) = #pull(#(#call_args,)* __x, __d);
                     #(#sends)*
                 }
             }

@@ -296,7 +296,7 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
             __ret
         },
     );
-    let internal = internal_pullback(func, &sig);
+    let internal = split_pair(func, &sig);
     let check = if opts.check {
         gradcheck(func, &sig)
     } else {
@@ -330,56 +330,89 @@ fn public_pullback(func: &syn::ItemFn, sig: &Signature, body: TokenStream) -> To
     }
 }
 
-fn internal_pullback(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
+/// The slots of the split-mode pair: one adjoint per parameter, `()` for integers, `NoGrad`
+/// for parameters left out with `wrt(..)`.
+struct Slots {
+    types: Vec<TokenStream>,
+    inits: Vec<TokenStream>,
+    values: Vec<TokenStream>,
+    adj_args: Vec<TokenStream>,
+}
+
+fn slots(params: &[(Ident, Type, bool)]) -> Slots {
     let rt = quote!(::backsolve::__rt);
+    let mut s = Slots {
+        types: Vec::new(),
+        inits: Vec::new(),
+        values: Vec::new(),
+        adj_args: Vec::new(),
+    };
+    for (k, (n, ty, active)) in params.iter().enumerate() {
+        let v = format_ident!("__s{}", k);
+        if *active {
+            let ts = staticize(ty);
+            s.types.push(quote!(<#ts as ::backsolve::Adjoint>::Adj));
+            s.inits
+                .push(quote!(let mut #v = #rt::zero(&#rt::shape(&#n));));
+            s.values.push(quote!(#v));
+            s.adj_args.push(quote!(&mut #v));
+        } else if sig::is_inactive_scalar(ty) {
+            // Integers have the unit adjoint: passing an active integer is fine.
+            s.types.push(quote!(()));
+            s.values.push(quote!(()));
+        } else {
+            s.types.push(quote!(#rt::NoGrad));
+            s.values.push(quote!(#rt::NoGrad));
+        }
+    }
+    s
+}
+
+/// `__forward_NAME(args) -> (R, ())` and `__reverse_NAME(args, (), d) -> (adjoints..)`: the
+/// calling convention differentiable callers use. Generated functions keep no residual and
+/// recompute their forward sweep in `__reverse_` (joint mode); hand-written primitives keep one
+/// (a factorization) and do not.
+fn split_pair(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
     let vis = &func.vis;
     let name = &func.sig.ident;
     let pb = format_ident!("{}_pullback", name);
-    let int = format_ident!("__pullback_{}", name);
+    let fwd = format_ident!("__forward_{}", name);
+    let rev = format_ident!("__reverse_{}", name);
     let generics = &func.sig.generics;
     let where_clause = &generics.where_clause;
-    let inputs = func.sig.inputs.iter();
+    let inputs: Vec<_> = func.sig.inputs.iter().collect();
     let ret = &sig.ret;
     let ret_static = staticize(ret);
-    let mut slot_types = Vec::new();
-    let mut slot_inits = Vec::new();
-    let mut slot_values = Vec::new();
-    let mut adj_args = Vec::new();
-    for (k, p) in sig.params.iter().enumerate() {
-        let s = format_ident!("__s{}", k);
-        let n = &p.name;
-        if p.active {
-            let ts = staticize(&p.ty);
-            slot_types.push(quote!(<#ts as ::backsolve::Adjoint>::Adj));
-            slot_inits.push(quote!(let mut #s = #rt::zero(&#rt::shape(&#n));));
-            slot_values.push(quote!(#s));
-            adj_args.push(quote!(&mut #s));
-        } else if sig::is_inactive_scalar(&p.ty) {
-            // Integers have the unit adjoint: passing an active integer is fine.
-            slot_types.push(quote!(()));
-            slot_values.push(quote!(()));
-        } else {
-            slot_types.push(quote!(#rt::NoGrad));
-            slot_values.push(quote!(#rt::NoGrad));
-        }
-    }
-    let args = sig.params.iter().map(|p| &p.name);
+    let params: Vec<_> = sig
+        .params
+        .iter()
+        .map(|p| (p.name.clone(), p.ty.clone(), p.active))
+        .collect();
+    let Slots {
+        types,
+        inits,
+        values,
+        adj_args,
+    } = slots(&params);
+    let args: Vec<_> = sig.params.iter().map(|p| &p.name).collect();
     let d_public = sig::owned_to_public(ret, quote!(__d));
-    let call = if sig.method {
-        quote!(self.#pb)
-    } else {
-        quote!(#pb)
-    };
+    let this = if sig.method { quote!(self.) } else { quote!() };
     let allows = allows();
     quote! {
         #[doc(hidden)]
         #allows
-        #vis fn #int #generics (#(#inputs,)* __d: <#ret_static as ::backsolve::Adjoint>::Adj)
-            -> (#ret, (#(#slot_types,)*)) #where_clause
+        #[inline]
+        #vis fn #fwd #generics (#(#inputs),*) -> (#ret, ()) #where_clause {
+            (#this #name(#(#args),*), ())
+        }
+        #[doc(hidden)]
+        #allows
+        #vis fn #rev #generics (#(#inputs,)* _residual: (), __d: <#ret_static as ::backsolve::Adjoint>::Adj)
+            -> (#(#types,)*) #where_clause
         {
-            #(#slot_inits)*
-            let __y = #call(#(#args,)* #d_public, #(#adj_args),*);
-            (__y, (#(#slot_values,)*))
+            #(#inits)*
+            let _ = #this #pb(#(#args,)* #d_public, #(#adj_args),*);
+            (#(#values,)*)
         }
     }
 }
@@ -389,7 +422,7 @@ fn gradcheck(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
     let vis = &func.vis;
     let name = &func.sig.ident;
     let gc = format_ident!("{}_gradcheck", name);
-    let int = format_ident!("__pullback_{}", name);
+    let int = format_ident!("__reverse_{}", name);
     let generics = &func.sig.generics;
     let where_clause = &generics.where_clause;
     let inputs = func.sig.inputs.iter();
@@ -440,7 +473,7 @@ fn gradcheck(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
             let __y = #this #name(#(#call_orig),*);
             let __dy = #rt::random_cotangent(&__y, &mut __rng);
             #(#owned)*
-            let (_, (#(#slot_pat,)*)) = #this #int(#(#call_pull,)* #rt::copy(&__dy));
+            let (#(#slot_pat,)*) = #this #int(#(#call_pull,)* (), #rt::copy(&__dy));
             let mut __x: ::std::vec::Vec<f64> = ::std::vec::Vec::new();
             let mut __g: ::std::vec::Vec<f64> = ::std::vec::Vec::new();
             #(#flat_x)*
@@ -513,7 +546,6 @@ fn adjoint_wrapper(
     of: &syn::Path,
     wrt: Option<Vec<Ident>>,
 ) -> TokenStream {
-    let rt = quote!(::backsolve::__rt);
     let inputs: Vec<&syn::PatType> = func
         .sig
         .inputs
@@ -568,41 +600,39 @@ fn adjoint_wrapper(
         return TokenStream::new();
     }
     let target = of.segments.last().unwrap().ident.clone();
-    let int = format_ident!("__pullback_{}", target);
+    let fwd = format_ident!("__forward_{}", target);
+    let rev = format_ident!("__reverse_{}", target);
     let vis = &func.vis;
     let rule = &func.sig.ident;
     let ret_static = staticize(&ret);
-    let params = primal.iter().map(|t| quote!(#t));
-    let mut slot_types = Vec::new();
-    let mut inits = Vec::new();
-    let mut values = Vec::new();
-    let mut adj_args = Vec::new();
-    for (k, (t, active)) in primal.iter().zip(&actives).enumerate() {
-        let s = format_ident!("__s{}", k);
-        let n = &names[k];
-        if *active {
-            let ts = staticize(&t.ty);
-            slot_types.push(quote!(<#ts as ::backsolve::Adjoint>::Adj));
-            inits.push(quote!(let mut #s = #rt::zero(&#rt::shape(&#n));));
-            values.push(quote!(#s));
-            adj_args.push(quote!(&mut #s));
-        } else if sig::is_inactive_scalar(&t.ty) {
-            slot_types.push(quote!(()));
-            values.push(quote!(()));
-        } else {
-            slot_types.push(quote!(#rt::NoGrad));
-            values.push(quote!(#rt::NoGrad));
-        }
-    }
+    let params: Vec<_> = primal.iter().map(|t| quote!(#t)).collect();
+    let triples: Vec<_> = primal
+        .iter()
+        .zip(&actives)
+        .zip(&names)
+        .map(|((t, a), n)| (n.clone(), (*t.ty).clone(), *a))
+        .collect();
+    let Slots {
+        types,
+        inits,
+        values,
+        adj_args,
+    } = slots(&triples);
     let d_public = sig::owned_to_public(&ret, quote!(__d));
     let allows = allows();
     quote! {
         #[doc(hidden)]
         #allows
-        #vis fn #int(#(#params,)* __d: <#ret_static as ::backsolve::Adjoint>::Adj) -> (#ret, (#(#slot_types,)*)) {
+        #[inline]
+        #vis fn #fwd(#(#params),*) -> (#ret, ()) {
+            (#of(#(#names),*), ())
+        }
+        #[doc(hidden)]
+        #allows
+        #vis fn #rev(#(#params,)* _residual: (), __d: <#ret_static as ::backsolve::Adjoint>::Adj) -> (#(#types,)*) {
             #(#inits)*
-            let __y = #rule(#(#names,)* #d_public, #(#adj_args),*);
-            (__y, (#(#values,)*))
+            let _ = #rule(#(#names,)* #d_public, #(#adj_args),*);
+            (#(#values,)*)
         }
     }
 }

@@ -136,7 +136,8 @@ pub enum Op {
     Array(Vec<Atom>),
     VecList(Vec<Atom>),
     VecSplat(Atom, TokenStream),
-    /// A call to a differentiable function or method.
+    /// A call to a differentiable function or method, through its `__forward_`/`__reverse_`
+    /// pair (`func` is the forward path, `pull` the reverse).
     Call {
         func: TokenStream,
         pull: TokenStream,

@@ -47,7 +47,7 @@ pub fn derive_differentiable(item: TokenStream) -> TokenStream {
 
 /// Supply a hand-written pullback for a function (also of another crate).
 ///
-/// ```ignore
+/// ```text
 /// #[adjoint(of = bessel_j0)]
 /// fn bessel_j0_rule(x: f64, d_ret: f64, d_x: &mut f64) -> f64 { ... }
 /// ```

@@ -1285,12 +1285,13 @@ impl<'a> Lower<'a> {
         // A #[differentiable] method on inactive configuration (`self.step(x)`).
         let recv = &m.receiver;
         let method = &m.method;
-        let pull = Ident::new(&format!("__pullback_{method}"), method.span());
+        let fwd = Ident::new(&format!("__forward_{method}"), method.span());
+        let rev = Ident::new(&format!("__reverse_{method}"), method.span());
         let turbofish = &m.turbofish;
         let args = m.args.iter().map(|a| self.lower_atom(a, out)).collect();
         Op::Call {
-            func: quote!(#recv.#method #turbofish),
-            pull: quote!(#recv.#pull #turbofish),
+            func: quote!(#recv.#fwd #turbofish),
+            pull: quote!(#recv.#rev #turbofish),
             args,
             span: method.span(),
         }
@@ -1337,13 +1338,19 @@ impl<'a> Lower<'a> {
             };
             return self.lower_method(&mc, out);
         }
-        let mut pull = p.path.clone();
-        let last = pull.segments.last_mut().unwrap();
-        last.ident = Ident::new(&format!("__pullback_{}", last.ident), last.ident.span());
+        // The callee's split-mode pair: `__forward_f` returns the value and a residual the
+        // callee chooses (a factorization, say), `__reverse_f` turns it into adjoints.
+        let renamed = |prefix: &str| {
+            let mut path = p.path.clone();
+            let last = path.segments.last_mut().unwrap();
+            last.ident = Ident::new(&format!("{prefix}{}", last.ident), last.ident.span());
+            path
+        };
+        let (fwd, rev) = (renamed("__forward_"), renamed("__reverse_"));
         let args = c.args.iter().map(|a| self.lower_atom(a, out)).collect();
         Op::Call {
-            func: quote!(#p),
-            pull: quote!(#pull),
+            func: quote!(#fwd),
+            pull: quote!(#rev),
             args,
             span: syn::spanned::Spanned::span(&c.func),
         }

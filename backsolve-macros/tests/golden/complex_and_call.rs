@@ -46,15 +46,18 @@ fn t_pullback(
     let __r8 = (__n8, __last8);
     let __r15 = (::backsolve::__rt::rec(&g),);
     let __t14 = g.norm_sqr();
-    let __r17 = (::backsolve::__rt::rec(&__t14),);
-    let __t16 = weight(__t14);
+    let __a17 = (::backsolve::__rt::rec(&__t14),);
+    let (__c17, __x17) = __forward_weight(__t14);
+    let __r17 = (__a17, __x17);
+    let __t16 = __c17;
     let __ret = __t16;
     let mut d_g = ::backsolve::__rt::zero(&__r1);
     let d_t16 = __dret;
     let __d = d_t16;
-    let (__a0,) = __r17;
-    let (_, (__s0,)) = __pullback_weight(
+    let ((__a0,), __x) = __r17;
+    let (__s0,) = __reverse_weight(
         ::backsolve::__rt::FromRec::from_rec(&__a0),
+        __x,
         __d,
     );
     let d_t14 = ::backsolve::__rt::adjoint_slot(__s0);
@@ -111,16 +114,32 @@ fn t_pullback(
     clippy::all,
     clippy::pedantic
 )]
-fn __pullback_t(
+#[inline]
+fn __forward_t(v: &[f64], e: c64) -> (f64, ()) {
+    (t(v, e), ())
+}
+#[doc(hidden)]
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    non_snake_case,
+    clippy::all,
+    clippy::pedantic
+)]
+fn __reverse_t(
     v: &[f64],
     e: c64,
+    _residual: (),
     __d: <f64 as ::backsolve::Adjoint>::Adj,
 ) -> (
-    f64,
-    (<&'static [f64] as ::backsolve::Adjoint>::Adj, <c64 as ::backsolve::Adjoint>::Adj),
+    <&'static [f64] as ::backsolve::Adjoint>::Adj,
+    <c64 as ::backsolve::Adjoint>::Adj,
 ) {
     let mut __s0 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&v));
     let mut __s1 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&e));
-    let __y = t_pullback(v, e, __d, &mut __s0, &mut __s1);
-    (__y, (__s0, __s1))
+    let _ = t_pullback(v, e, __d, &mut __s0, &mut __s1);
+    (__s0, __s1)
 }

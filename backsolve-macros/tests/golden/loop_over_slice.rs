@@ -122,16 +122,32 @@ fn energy_pullback(
     clippy::all,
     clippy::pedantic
 )]
-fn __pullback_energy(
+#[inline]
+fn __forward_energy(x: &[f64], k: f64) -> (f64, ()) {
+    (energy(x, k), ())
+}
+#[doc(hidden)]
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    non_snake_case,
+    clippy::all,
+    clippy::pedantic
+)]
+fn __reverse_energy(
     x: &[f64],
     k: f64,
+    _residual: (),
     __d: <f64 as ::backsolve::Adjoint>::Adj,
 ) -> (
-    f64,
-    (<&'static [f64] as ::backsolve::Adjoint>::Adj, <f64 as ::backsolve::Adjoint>::Adj),
+    <&'static [f64] as ::backsolve::Adjoint>::Adj,
+    <f64 as ::backsolve::Adjoint>::Adj,
 ) {
     let mut __s0 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&x));
     let mut __s1 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&k));
-    let __y = energy_pullback(x, k, __d, &mut __s0, &mut __s1);
-    (__y, (__s0, __s1))
+    let _ = energy_pullback(x, k, __d, &mut __s0, &mut __s1);
+    (__s0, __s1)
 }

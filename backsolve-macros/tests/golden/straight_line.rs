@@ -53,13 +53,29 @@ fn f_pullback(x: f64, y: f64, d_ret: f64, d_x: &mut f64, d_y: &mut f64) -> f64 {
     clippy::all,
     clippy::pedantic
 )]
-fn __pullback_f(
+#[inline]
+fn __forward_f(x: f64, y: f64) -> (f64, ()) {
+    (f(x, y), ())
+}
+#[doc(hidden)]
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    non_snake_case,
+    clippy::all,
+    clippy::pedantic
+)]
+fn __reverse_f(
     x: f64,
     y: f64,
+    _residual: (),
     __d: <f64 as ::backsolve::Adjoint>::Adj,
-) -> (f64, (<f64 as ::backsolve::Adjoint>::Adj, <f64 as ::backsolve::Adjoint>::Adj)) {
+) -> (<f64 as ::backsolve::Adjoint>::Adj, <f64 as ::backsolve::Adjoint>::Adj) {
     let mut __s0 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&x));
     let mut __s1 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&y));
-    let __y = f_pullback(x, y, __d, &mut __s0, &mut __s1);
-    (__y, (__s0, __s1))
+    let _ = f_pullback(x, y, __d, &mut __s0, &mut __s1);
+    (__s0, __s1)
 }

@@ -93,11 +93,27 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
     clippy::all,
     clippy::pedantic
 )]
-fn __pullback_newton(
+#[inline]
+fn __forward_newton(a: f64) -> (f64, ()) {
+    (newton(a), ())
+}
+#[doc(hidden)]
+#[allow(
+    unused_mut,
+    unused_variables,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    non_snake_case,
+    clippy::all,
+    clippy::pedantic
+)]
+fn __reverse_newton(
     a: f64,
+    _residual: (),
     __d: <f64 as ::backsolve::Adjoint>::Adj,
-) -> (f64, (<f64 as ::backsolve::Adjoint>::Adj,)) {
+) -> (<f64 as ::backsolve::Adjoint>::Adj,) {
     let mut __s0 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&a));
-    let __y = newton_pullback(a, __d, &mut __s0);
-    (__y, (__s0,))
+    let _ = newton_pullback(a, __d, &mut __s0);
+    (__s0,)
 }
