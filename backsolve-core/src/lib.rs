@@ -10,6 +10,8 @@ pub mod adjoint;
 pub mod differentiable;
 pub mod gradcheck;
 #[cfg(feature = "faer")]
+pub mod linalg;
+#[cfg(feature = "faer")]
 pub mod matrix;
 pub mod rules;
 pub mod tape;
