@@ -418,3 +418,39 @@ fn plain_functions_panic_with_the_same_message() {
     let singular = Mat::from_fn(3, 3, |i, j| (i + j) as f64);
     let _ = linalg::solve(&singular, &rmat(3, 1, 0.0));
 }
+
+/// The remaining primitives inside loops: shifted Hermitian matrices built element by element,
+/// then Cholesky solves, inverses, log-determinants, triangular solves, eigenvalues and the
+/// adjoint-transpose products, accumulated over the loop.
+#[differentiable(check, wrt(h, v))]
+fn looped_solvers(h: &Mat<c64>, v: &[f64], b: &Mat<c64>) -> f64 {
+    let n = h.nrows();
+    let mut total = 0.0;
+    for k in 0..v.len() {
+        let mut a = Mat::<c64>::zeros(n, n);
+        for i in 0..n {
+            for j in 0..n {
+                a[(i, j)] = h[(i, j)];
+            }
+            a[(i, i)] = a[(i, i)] + v[k] * v[k] + 2.0 * (i as f64 + 1.0);
+        }
+        let x = linalg::cholesky_solve(&a, b);
+        let y = linalg::inverse(&a);
+        let l = linalg::logdet(&a);
+        let (_q, r) = linalg::qr(&a);
+        let z = linalg::triangular_solve(&r, b, Triangle::Upper);
+        let (lambda, _u) = linalg::eigh(&a);
+        let g = linalg::matmul_adj_lhs(&x, &z);
+        let p = linalg::matmul_adj_rhs(&y, &y);
+        total += l.re + lambda[n - 1] * 0.1 + linalg::trace_adj_mul(&g, &g).re * 0.01;
+        total += linalg::frob2(&p) * 0.001;
+    }
+    total
+}
+
+#[test]
+fn every_primitive_inside_loops() {
+    let m = cmat(3, 3, 0.6);
+    let h = (&m + m.adjoint()) * faer::Scale(c64::new(0.2, 0.0));
+    looped_solvers_gradcheck(&h, &[0.4, -0.9, 1.3], &cmat(3, 2, 0.2)).assert_close(TOL);
+}

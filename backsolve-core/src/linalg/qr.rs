@@ -31,7 +31,7 @@ pub enum QrAlgorithm {
 }
 
 /// Largest column count for which [`QrAlgorithm::Auto`] uses Gram-Schmidt.
-pub const GRAM_SCHMIDT_MAX_COLS: usize = 24;
+pub const GRAM_SCHMIDT_MAX_COLS: usize = 20;
 
 fn validate<T: LinScalar>(primitive: &'static str, a: &Mat<T>) -> Result<(), LinalgError> {
     check_finite(primitive, "a", a)?;
