@@ -14,7 +14,9 @@ use std::time::Duration;
 
 fn cmat(m: usize, n: usize, seed: u64) -> Mat<c64> {
     let mut rng = SplitMix64(seed);
-    Mat::from_fn(m, n, |_, _| c64::new(rng.range(-1.0, 1.0), rng.range(-1.0, 1.0)))
+    Mat::from_fn(m, n, |_, _| {
+        c64::new(rng.range(-1.0, 1.0), rng.range(-1.0, 1.0))
+    })
 }
 
 fn diag_dominant(n: usize, seed: u64) -> Mat<c64> {
@@ -27,7 +29,8 @@ fn diag_dominant(n: usize, seed: u64) -> Mat<c64> {
 
 fn products_and_factorizations(c: &mut Criterion) {
     let mut g = c.benchmark_group("linalg");
-    g.warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    g.warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
     for &m in &[10usize, 20, 40] {
         let tall = cmat(2 * m, m, 1);
         let sq = cmat(m, m, 2);
@@ -39,10 +42,15 @@ fn products_and_factorizations(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("matmul/pullback", &label), &m, |b, _| {
             b.iter(|| linalg::__reverse_matmul(black_box(&tall), &sq, (), d.clone()))
         });
-        for (name, alg) in [("householder", QrAlgorithm::Householder), ("gram_schmidt", QrAlgorithm::GramSchmidt)] {
-            g.bench_with_input(BenchmarkId::new(format!("qr_{name}/forward"), &label), &m, |b, _| {
-                b.iter(|| linalg::try_qr_with(black_box(&tall), alg).unwrap())
-            });
+        for (name, alg) in [
+            ("householder", QrAlgorithm::Householder),
+            ("gram_schmidt", QrAlgorithm::GramSchmidt),
+        ] {
+            g.bench_with_input(
+                BenchmarkId::new(format!("qr_{name}/forward"), &label),
+                &m,
+                |b, _| b.iter(|| linalg::try_qr_with(black_box(&tall), alg).unwrap()),
+            );
         }
         let (q, r) = linalg::qr(&tall);
         let (dq, dr) = (cmat(2 * m, m, 4), cmat(m, m, 5));
@@ -63,7 +71,10 @@ fn products_and_factorizations(c: &mut Criterion) {
         });
     }
     for &n in &[64usize, 128] {
-        let x: Vec<c64> = cmat(n, n, 7).col_iter().flat_map(|c| c.iter().copied().collect::<Vec<_>>()).collect();
+        let x: Vec<c64> = cmat(n, n, 7)
+            .col_iter()
+            .flat_map(|c| c.iter().copied().collect::<Vec<_>>())
+            .collect();
         let label = format!("{n}x{n}");
         g.bench_with_input(BenchmarkId::new("fft2/forward", &label), &n, |b, _| {
             b.iter(|| linalg::fft2(black_box(&x), n, n))
@@ -86,11 +97,14 @@ fn scalar_kernel(v: &[f64]) -> f64 {
 
 fn avx_transition(c: &mut Criterion) {
     let mut g = c.benchmark_group("avx_transition");
-    g.warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    g.warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
     let a = cmat(20, 20, 8);
     let v: Vec<f64> = (0..4000).map(|i| (i as f64 * 0.3).sin()).collect();
     g.bench_function("scalar_alone", |b| b.iter(|| scalar_kernel(black_box(&v))));
-    g.bench_function("faer_matmul_alone", |b| b.iter(|| black_box(&a) * black_box(&a)));
+    g.bench_function("faer_matmul_alone", |b| {
+        b.iter(|| black_box(&a) * black_box(&a))
+    });
     g.bench_function("faer_then_scalar", |b| {
         b.iter(|| {
             let p = black_box(&a) * black_box(&a);

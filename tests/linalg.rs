@@ -192,7 +192,7 @@ macro_rules! for_scalar {
                 let m = $mk(4, 4, 0.25);
                 let mut h = (&m + m.adjoint()) * faer::Scale(<$t>::from_real(0.15));
                 for i in 0..4 {
-                    h[(i, i)] = h[(i, i)] + <$t>::from_real(2.0 * i as f64 + 1.0);
+                    h[(i, i)] += <$t>::from_real(2.0 * i as f64 + 1.0);
                 }
                 eigh_loss_gradcheck(&h, &[0.3, -0.7, 1.1, 0.4], &rmat(4, 4, 0.6)).assert_close(TOL);
             }

@@ -106,6 +106,38 @@ impl<T: Accumulate> AccFrom<Vec<T>> for [T] {
     }
 }
 
+/// An adjoint that stands for zero without knowing its shape: `0.0`, an empty `Vec`, a 0x0
+/// matrix. A `Vec` adjoint indexed past its end (its primal grew by `push`) grows with these,
+/// and accumulation treats them as zero.
+pub trait LazyZero {
+    /// The shapeless zero.
+    fn lazy_zero() -> Self;
+}
+
+impl LazyZero for f64 {
+    fn lazy_zero() -> f64 {
+        0.0
+    }
+}
+impl LazyZero for c64 {
+    fn lazy_zero() -> c64 {
+        c64::new(0.0, 0.0)
+    }
+}
+impl LazyZero for () {
+    fn lazy_zero() {}
+}
+impl<T> LazyZero for Vec<T> {
+    fn lazy_zero() -> Vec<T> {
+        Vec::new()
+    }
+}
+impl<T: LazyZero, const N: usize> LazyZero for [T; N] {
+    fn lazy_zero() -> [T; N] {
+        std::array::from_fn(|_| T::lazy_zero())
+    }
+}
+
 /// Indexing into an adjoint, growing lazily-short `Vec` adjoints with zeros.
 pub trait AdjIndex<I> {
     /// The adjoint of one element.
@@ -114,12 +146,12 @@ pub trait AdjIndex<I> {
     fn adj_index(&mut self, i: I) -> &mut Self::Out;
 }
 
-impl<T: Accumulate + Default> AdjIndex<usize> for Vec<T> {
+impl<T: Accumulate + LazyZero> AdjIndex<usize> for Vec<T> {
     type Out = T;
     #[inline]
     fn adj_index(&mut self, i: usize) -> &mut T {
         if i >= self.len() {
-            self.resize_with(i + 1, T::default);
+            self.resize_with(i + 1, T::lazy_zero);
         }
         &mut self[i]
     }
@@ -380,6 +412,11 @@ macro_rules! tuple_impls {
             type R = ($($t::R,)+);
             fn rec(&self) -> Self::R {
                 ($(self.$n.rec(),)+)
+            }
+        }
+        impl<$($t: LazyZero),+> LazyZero for ($($t,)+) {
+            fn lazy_zero() -> Self {
+                ($($t::lazy_zero(),)+)
             }
         }
         impl<$($t: IntoAdj),+> IntoAdj for ($($t,)+) {

@@ -31,6 +31,6 @@ pub use num_complex;
 #[allow(non_camel_case_types)]
 pub type c64 = num_complex::Complex<f64>;
 
-pub use adjoint::{AccFrom, Accumulate, AdjIndex, Adjoint, ArgAdj, IntoAdj, Rec};
+pub use adjoint::{AccFrom, Accumulate, AdjIndex, Adjoint, ArgAdj, IntoAdj, LazyZero, Rec};
 pub use differentiable::{Differentiable, SplitMix64};
 pub use gradcheck::{check_gradient, CheckOptions, GradEntry, GradReport};

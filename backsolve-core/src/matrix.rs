@@ -40,8 +40,23 @@ impl<T: MatElem> Adjoint for Mat<T> {
     }
 }
 
+impl<T: MatElem> crate::adjoint::LazyZero for Mat<T> {
+    fn lazy_zero() -> Mat<T> {
+        Mat::zeros(0, 0)
+    }
+}
+
+impl<T: MatElem> crate::adjoint::LazyZero for Col<T> {
+    fn lazy_zero() -> Col<T> {
+        Col::zeros(0)
+    }
+}
+
 impl<T: MatElem> Accumulate for Mat<T> {
     fn acc(&mut self, other: Mat<T>) {
+        if other.nrows() == 0 && other.ncols() == 0 {
+            return;
+        }
         if self.nrows() == 0 && self.ncols() == 0 {
             *self = other;
             return;
@@ -100,6 +115,9 @@ impl<T: MatElem> Adjoint for Col<T> {
 
 impl<T: MatElem> Accumulate for Col<T> {
     fn acc(&mut self, other: Col<T>) {
+        if other.nrows() == 0 {
+            return;
+        }
         if self.nrows() == 0 {
             *self = other;
             return;

@@ -2,7 +2,7 @@
 //! change with the macro. Everything is a generic function so that rustc, not the macro, decides
 //! which rule applies to which type.
 
-use crate::adjoint::{AccFrom, Accumulate, AdjIndex, Adjoint, IntoAdj, Rec};
+use crate::adjoint::{AccFrom, Accumulate, AdjIndex, Adjoint, IntoAdj, LazyZero, Rec};
 use crate::rules::{AddRule, Adj, DivRule, MulRule, NegRule, SubRule};
 use std::marker::PhantomData;
 
@@ -63,12 +63,12 @@ pub fn take<A: Accumulate>(d: &mut A) -> A {
 
 /// The adjoint of element `i` of a `Vec` adjoint that may be shorter than its primal; consumes it.
 #[inline]
-pub fn take_at<T: Default>(d: &mut Vec<T>, i: usize) -> T {
+pub fn take_at<T: LazyZero>(d: &mut Vec<T>, i: usize) -> T {
     if d.len() > i {
         d.truncate(i + 1);
-        d.pop().unwrap_or_default()
+        d.pop().unwrap_or_else(T::lazy_zero)
     } else {
-        T::default()
+        T::lazy_zero()
     }
 }
 
@@ -270,8 +270,8 @@ impl<'a, T> FromRec<'a, Vec<T>> for &'a [T] {
 }
 
 /// The adjoint of `vec![x; n]` with respect to `x`: the sum of the element adjoints.
-pub fn sum_vec<A: Accumulate + Default>(d: Vec<A>) -> A {
-    let mut s = A::default();
+pub fn sum_vec<A: Accumulate + LazyZero>(d: Vec<A>) -> A {
+    let mut s = A::lazy_zero();
     for x in d {
         s.acc(x);
     }

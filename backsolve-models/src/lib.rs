@@ -1,1 +1,10 @@
-//! Physical simulators (later issues).
+//! Physical simulators of backsolve, each an ordinary Rust function with `#[differentiable]`:
+//! no model contains a hand-written adjoint of itself.
+//!
+//! - [`transport`]: two-terminal conductance of a 2D tight-binding conductor in a magnetic field
+//!   by the transfer-matrix method (seed paper "backsolution", sections II.2, III).
+
+// The generated code names the runtime as `::backsolve`.
+extern crate backsolve_core as backsolve;
+
+pub mod transport;

@@ -167,7 +167,7 @@ pub fn try_trace_adj_mul<T: LinScalar>(a: &Mat<T>, b: &Mat<T>) -> Result<T, Lina
     let mut s = T::default();
     for j in 0..a.ncols() {
         for i in 0..a.nrows() {
-            s = s + a[(i, j)].cj() * b[(i, j)];
+            s += a[(i, j)].cj() * b[(i, j)];
         }
     }
     Ok(s)

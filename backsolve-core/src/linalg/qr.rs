@@ -60,7 +60,7 @@ fn householder<T: LinScalar>(a: &Mat<T>) -> (Mat<T>, Mat<T>) {
             r[(k, j)] = phase.cj() * r[(k, j)];
         }
         for i in 0..q.nrows() {
-            q[(i, k)] = q[(i, k)] * phase;
+            q[(i, k)] *= phase;
         }
     }
     (q, r)
@@ -75,9 +75,9 @@ fn gram_schmidt<T: LinScalar>(a: &Mat<T>) -> (Mat<T>, Mat<T>) {
             for i in 0..j {
                 let mut p = T::default();
                 for k in 0..m {
-                    p = p + q[(k, i)].cj() * q[(k, j)];
+                    p += q[(k, i)].cj() * q[(k, j)];
                 }
-                r[(i, j)] = r[(i, j)] + p;
+                r[(i, j)] += p;
                 for k in 0..m {
                     q[(k, j)] = q[(k, j)] - q[(k, i)] * p;
                 }
@@ -92,7 +92,7 @@ fn gram_schmidt<T: LinScalar>(a: &Mat<T>) -> (Mat<T>, Mat<T>) {
         if norm > 0.0 {
             let inv = T::from_real(1.0 / norm);
             for k in 0..m {
-                q[(k, j)] = q[(k, j)] * inv;
+                q[(k, j)] *= inv;
             }
         }
     }
@@ -133,6 +133,7 @@ pub fn qr<T: LinScalar>(a: &Mat<T>) -> (Mat<T>, Mat<T>) {
 }
 
 #[doc(hidden)]
+#[allow(clippy::type_complexity)]
 pub fn __forward_qr<T: LinScalar>(a: &Mat<T>) -> ((Mat<T>, Mat<T>), (Mat<T>, Mat<T>)) {
     let (q, r) = qr(a);
     ((q.clone(), r.clone()), (q, r))

@@ -212,7 +212,7 @@ fn logdet_of<T: LogDet>(f: &PartialPivLu<T>) -> T {
     let u = f.U();
     let mut s = T::log_sign(permutation_is_odd(f.P().arrays().0));
     for k in 0..u.nrows() {
-        s = s + u[(k, k)].log_pivot();
+        s += u[(k, k)].log_pivot();
     }
     s
 }
@@ -242,7 +242,7 @@ pub fn __reverse_logdet<T: LogDet>(a: &Mat<T>, f: PartialPivLu<T>, d: T) -> (Mat
     f.solve_adjoint_in_place(g.as_mut());
     for j in 0..n {
         for i in 0..n {
-            g[(i, j)] = g[(i, j)] * d;
+            g[(i, j)] *= d;
         }
     }
     (g,)

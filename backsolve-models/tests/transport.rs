@@ -1,0 +1,199 @@
+//! The transfer-matrix conductance against reference values, an independent Fisher-Lee solver,
+//! exact 1D mode results, symmetry, stabilization and its generated gradient.
+
+use backsolve_core::faer::Mat;
+use backsolve_core::linalg;
+use backsolve_core::{c64, SplitMix64};
+use backsolve_models::transport::{
+    conductance, conductance_wires, conductance_wires_gradcheck, Lattice, WireLead,
+};
+use std::f64::consts::PI;
+
+/// Independent check solver (Fisher-Lee): `G = Tr(Γ_L G^r Γ_R G^a)` with the dense retarded
+/// Green's function of the whole scattering region and the wire leads' self-energy
+/// `Σ = -e^{ik}` on the end sites, `Γ = 2 sin k`. Shares nothing with the transfer matrices.
+fn fisher_lee(v: &[f64], lx: usize, ly: usize, phi: f64, e: f64, k: f64) -> f64 {
+    let n = lx * ly;
+    let idx = |x: usize, y: usize| x * ly + y;
+    let sigma = -c64::new(k.cos(), k.sin());
+    let mut a = Mat::<c64>::zeros(n, n); // E - H - Σ
+    for x in 0..lx {
+        let hop = c64::new(0.0, 2.0 * PI * phi * x as f64).exp();
+        for y in 0..ly {
+            let s = idx(x, y);
+            a[(s, s)] = c64::new(e - v[s], 0.0);
+            if x == 0 || x == lx - 1 {
+                a[(s, s)] -= sigma * if lx == 1 { 2.0 } else { 1.0 };
+            }
+            if y + 1 < ly {
+                // H_{y+1,y} = -hop, so (E - H)_{y+1,y} = +hop.
+                a[(idx(x, y + 1), s)] = hop;
+                a[(s, idx(x, y + 1))] = hop.conj();
+            }
+            if x + 1 < lx {
+                a[(idx(x + 1, y), s)] = c64::new(1.0, 0.0);
+                a[(s, idx(x + 1, y))] = c64::new(1.0, 0.0);
+            }
+        }
+    }
+    let g = linalg::inverse(&a);
+    let gamma = 2.0 * k.sin();
+    let mut t = 0.0;
+    for y in 0..ly {
+        for y2 in 0..ly {
+            t += g[(idx(lx - 1, y2), idx(0, y))].norm_sqr();
+        }
+    }
+    gamma * gamma * t
+}
+
+fn reference_potential(lx: usize, ly: usize) -> Vec<f64> {
+    let mut v = Vec::new();
+    for x in 0..lx {
+        for y in 0..ly {
+            v.push(0.8 * (1.3 * x as f64 + 0.7 * y as f64).cos());
+        }
+    }
+    v
+}
+
+fn random_potential(lx: usize, ly: usize, w: f64, seed: u64) -> Vec<f64> {
+    let mut rng = SplitMix64(seed);
+    (0..lx * ly).map(|_| rng.range(-w / 2.0, w / 2.0)).collect()
+}
+
+#[test]
+fn reference_conductances_of_the_physics_notes() {
+    let lat = Lattice { lx: 6, ly: 4 };
+    let v = reference_potential(6, 4);
+    let cases = [
+        (WireLead::OnSite(0.0), 0.0, 0.0, 1.850311094120),
+        (WireLead::OnSite(0.0), 0.0, 0.5, 1.544221509436),
+        (WireLead::OnSite(0.0), 0.05, 0.5, 1.773866973178),
+        (WireLead::OnSite(0.0), 0.1, -1.2, 1.449682471828),
+        (WireLead::Wavenumber(PI / 2.0), 0.05, 0.5, 1.861668916527),
+        (WireLead::Wavenumber(PI / 2.0), 0.15, 1.0, 1.700090162419),
+        (WireLead::Wavenumber(1.0), 0.02, -0.3, 1.385685182514),
+        (WireLead::Wavenumber(1.0), 0.1, -1.2, 1.495793962766),
+    ];
+    for (lead, phi, e, want) in cases {
+        for q in [1, 2, 4] {
+            let g = conductance(&v, lat, lead, phi, e, q);
+            assert!(
+                (g - want).abs() < 1e-10,
+                "{lead:?} phi={phi} E={e} q={q}: {g} vs {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn agrees_with_fisher_lee_on_random_potentials_with_flux() {
+    for (seed, (lx, ly)) in [(1u64, (7usize, 3usize)), (2, (5, 6)), (3, (9, 4))] {
+        let v = random_potential(lx, ly, 2.0, seed);
+        for &(phi, e, k) in &[(0.0, 0.3, 1.1), (0.07, -0.8, 2.0), (0.23, 1.4, 0.6)] {
+            let tmm = conductance_wires(&v, lx, ly, phi, e, k, 3);
+            let fl = fisher_lee(&v, lx, ly, phi, e, k);
+            assert!(
+                (tmm - fl).abs() < 1e-10 * fl.max(1.0),
+                "{lx}x{ly} phi={phi}: {tmm} vs {fl}"
+            );
+        }
+    }
+}
+
+#[test]
+fn onsager_symmetry_and_current_bounds() {
+    let v = random_potential(8, 5, 3.0, 11);
+    for &(phi, e) in &[(0.05, 0.2), (0.13, -1.1), (0.31, 0.9)] {
+        let g1 = conductance_wires(&v, 8, 5, phi, e, 1.3, 2);
+        let g2 = conductance_wires(&v, 8, 5, -phi, e, 1.3, 2);
+        assert!((g1 - g2).abs() < 1e-10, "G({phi}) = {g1}, G(-{phi}) = {g2}");
+        assert!(
+            (0.0..=5.0 + 1e-10).contains(&g1),
+            "0 <= G <= channels: {g1}"
+        );
+    }
+}
+
+/// Transmission of one strip mode: a 1D chain of `lx` sites with on-site `eps` between leads of
+/// wavenumber `k` (on-site `e + 2 cos k`), from the 1D Fisher-Lee formula.
+fn mode_transmission(eps: f64, lx: usize, e: f64, k: f64) -> f64 {
+    let sigma = -c64::new(k.cos(), k.sin());
+    let mut a = Mat::<c64>::zeros(lx, lx);
+    for x in 0..lx {
+        a[(x, x)] = c64::new(e - eps, 0.0);
+        if x + 1 < lx {
+            a[(x, x + 1)] = c64::new(1.0, 0.0);
+            a[(x + 1, x)] = c64::new(1.0, 0.0);
+        }
+    }
+    a[(0, 0)] -= sigma;
+    a[(lx - 1, lx - 1)] -= sigma;
+    let g = linalg::inverse(&a);
+    (2.0 * k.sin()).powi(2) * g[(lx - 1, 0)].norm_sqr()
+}
+
+#[test]
+fn clean_wire_is_the_sum_of_exact_mode_transmissions() {
+    let (lx, ly) = (5, 4);
+    let v = vec![0.0; lx * ly];
+    for &(e, k) in &[(0.0, PI / 2.0), (0.7, 1.2), (-1.5, 2.3)] {
+        let g = conductance_wires(&v, lx, ly, 0.0, e, k, 2);
+        let modes: f64 = (1..=ly)
+            .map(|n| -2.0 * (n as f64 * PI / (ly as f64 + 1.0)).cos())
+            .map(|eps| mode_transmission(eps, lx, e, k))
+            .sum();
+        assert!((g - modes).abs() < 1e-10, "E={e}: {g} vs {modes}");
+        assert!(
+            g <= ly as f64 + 1e-10,
+            "at most one e^2/h per channel: G = {g}"
+        );
+    }
+}
+
+#[test]
+fn closed_leads_conduct_nothing() {
+    let v = vec![0.0; 12];
+    let g = conductance(
+        &v,
+        Lattice { lx: 3, ly: 4 },
+        WireLead::OnSite(0.0),
+        0.0,
+        2.5,
+        1,
+    );
+    assert_eq!(g, 0.0);
+}
+
+#[test]
+fn long_disordered_strip_needs_the_qr_steps() {
+    let (lx, ly) = (200, 10);
+    let v = random_potential(lx, ly, 6.0, 2026);
+    let (phi, e, k) = (0.0, 0.3, 1.2);
+    let g1 = conductance_wires(&v, lx, ly, phi, e, k, 1);
+    let g10 = conductance_wires(&v, lx, ly, phi, e, k, 10);
+    let g5 = conductance_wires(&v, lx, ly, phi, e, k, 5);
+    assert!(g1 < 1e-10 && g1 > 0.0, "strongly localized: G = {g1:e}");
+    for g in [g10, g5] {
+        assert!(
+            (g - g1).abs() < 1e-8 * g1,
+            "QR every 1 vs 5/10: {g1:e} vs {g:e}"
+        );
+    }
+    // One QR at the very end only: the columns collapse onto the fastest-growing mode.
+    let unstabilized = conductance_wires(&v, lx, ly, phi, e, k, lx);
+    let err = (unstabilized - g1).abs() / g1;
+    assert!(
+        err.is_nan() || err >= 1e-2,
+        "without QR steps the result should be wrong, relative error {err:e}"
+    );
+}
+
+#[test]
+fn gradient_of_the_conductance_matches_finite_differences() {
+    for (seed, (lx, ly)) in [(5u64, (4usize, 3usize)), (6, (3, 5))] {
+        let v = random_potential(lx, ly, 2.0, seed);
+        conductance_wires_gradcheck(&v, lx, ly, 0.11, 0.4, 1.3, 2).assert_close(1e-6);
+    }
+}
