@@ -197,3 +197,62 @@ fn gradient_of_the_conductance_matches_finite_differences() {
         conductance_wires_gradcheck(&v, lx, ly, 0.11, 0.4, 1.3, 2).assert_close(1e-6);
     }
 }
+
+mod maps {
+    use super::*;
+    use backsolve_models::transport::{conductance_map, misfit_and_gradient, Grid, WireSystem};
+
+    fn system() -> WireSystem {
+        WireSystem {
+            lattice: Lattice { lx: 5, ly: 3 },
+            lead: WireLead::Wavenumber(1.1),
+            q: 2,
+        }
+    }
+
+    #[test]
+    fn map_matches_pointwise_conductances() {
+        let v = random_potential(5, 3, 2.0, 21);
+        let grid = Grid::linspace((0.0, 0.2, 4), (-1.0, 1.0, 3));
+        let map = conductance_map(&v, &system(), &grid);
+        for (i, &phi) in grid.phis.iter().enumerate() {
+            for (j, &e) in grid.energies.iter().enumerate() {
+                let g = conductance(
+                    &v,
+                    Lattice { lx: 5, ly: 3 },
+                    WireLead::Wavenumber(1.1),
+                    phi,
+                    e,
+                    2,
+                );
+                assert_eq!(map[i * 3 + j], g);
+            }
+        }
+    }
+
+    #[test]
+    fn misfit_gradient_matches_finite_differences() {
+        let sys = system();
+        let grid = Grid::linspace((0.0, 0.15, 3), (-0.8, 0.9, 4));
+        let truth = random_potential(5, 3, 2.0, 22);
+        let target = conductance_map(&truth, &sys, &grid);
+        let v = random_potential(5, 3, 2.0, 23);
+        let weights: Vec<f64> = (0..grid.len()).map(|p| 1.0 + 0.1 * p as f64).collect();
+        let (c, g) = misfit_and_gradient(&v, &sys, &grid, &target, Some(&weights));
+        assert!(c > 1e-4, "the start is away from the truth: {c}");
+        let cost = |w: &[f64]| misfit_and_gradient(w, &sys, &grid, &target, Some(&weights)).0;
+        let report = backsolve_core::check_gradient(
+            &[("v", v.len())],
+            &v,
+            &g,
+            cost,
+            &backsolve_core::CheckOptions::default(),
+        );
+        report.assert_close(1e-6);
+        let (c0, g0) = misfit_and_gradient(&truth, &sys, &grid, &target, None);
+        assert!(
+            c0 < 1e-28 && g0.iter().all(|x| x.abs() < 1e-13),
+            "zero at the truth"
+        );
+    }
+}

@@ -10,8 +10,10 @@
 //! The description of a system ([`Lattice`], [`WireLead`]) is separate from the solver that
 //! consumes it ([`conductance`]).
 
+mod map;
 mod tmm;
 
+pub use map::*;
 pub use tmm::*;
 
 /// Size of the scattering region.

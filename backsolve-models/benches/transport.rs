@@ -1,0 +1,46 @@
+//! Conductance maps on the paper's 31 (phi) x 21 (E) grid, q = 4: the forward map and the
+//! value + gradient of the misfit, at Lx x Ly = 20 x 10 and 40 x 20.
+//! `cargo bench -p backsolve-models --bench transport`.
+
+use backsolve_core::SplitMix64;
+use backsolve_models::transport::{
+    conductance_map, misfit_and_gradient, Grid, Lattice, WireLead, WireSystem,
+};
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
+use std::time::Duration;
+
+fn potential(n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = SplitMix64(seed);
+    (0..n).map(|_| rng.range(-1.0, 1.0)).collect()
+}
+
+fn maps(c: &mut Criterion) {
+    let mut g = c.benchmark_group("transport_map_31x21");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6));
+    let grid = Grid::linspace((0.0, 0.1, 31), (-1.0, 1.0, 21));
+    for &(lx, ly) in &[(20usize, 10usize), (40, 20)] {
+        let sys = WireSystem {
+            lattice: Lattice { lx, ly },
+            lead: WireLead::Wavenumber(1.0),
+            q: 4,
+        };
+        let truth = potential(lx * ly, 1);
+        let target = conductance_map(&truth, &sys, &grid);
+        let v = potential(lx * ly, 2);
+        let label = format!("{lx}x{ly}");
+        g.bench_with_input(BenchmarkId::new("forward", &label), &v, |b, v| {
+            b.iter(|| conductance_map(black_box(v), &sys, &grid))
+        });
+        g.bench_with_input(
+            BenchmarkId::new("value_and_gradient", &label),
+            &v,
+            |b, v| b.iter(|| misfit_and_gradient(black_box(v), &sys, &grid, &target, None)),
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, maps);
+criterion_main!(benches);
