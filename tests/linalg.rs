@@ -454,3 +454,54 @@ fn every_primitive_inside_loops() {
     let h = (&m + m.adjoint()) * faer::Scale(c64::new(0.2, 0.0));
     looped_solvers_gradcheck(&h, &[0.4, -0.9, 1.3], &cmat(3, 2, 0.2)).assert_close(TOL);
 }
+
+#[differentiable(check)]
+fn tridiag_loss(d: &[c64], lo: &[c64], up: &[c64], x: &Mat<c64>, w: &Mat<c64>) -> f64 {
+    let y = linalg::tridiag_matmul(d, lo, up, x);
+    let s = linalg::trace_adj_mul(w, &y);
+    s.re
+}
+
+#[differentiable(check, wrt(a, b))]
+fn stack_split_loss(a: &Mat<c64>, b: &Mat<c64>, w: &Mat<c64>, k: usize) -> f64 {
+    let s = linalg::vstack(a, b);
+    let (top, bottom) = linalg::split_rows(&s, k);
+    let t = linalg::vstack(&bottom, &top);
+    let p = linalg::trace_adj_mul(w, &t);
+    p.re + linalg::frob2(&top) * 0.5
+}
+
+#[test]
+fn tridiagonal_product_and_block_moves() {
+    for n in [1usize, 2, 5] {
+        let x = cmat(n, 3, 0.3);
+        let y_dense = {
+            let (d, lo, up) = (cvec(n, 0.1), cvec(n - 1, 0.4), cvec(n - 1, 0.9));
+            let a = Mat::from_fn(n, n, |i, j| {
+                if i == j {
+                    d[i]
+                } else if i == j + 1 {
+                    lo[j]
+                } else if j == i + 1 {
+                    up[i]
+                } else {
+                    c64::new(0.0, 0.0)
+                }
+            });
+            (&a * &x - linalg::tridiag_matmul(&d, &lo, &up, &x)).norm_max()
+        };
+        assert!(y_dense < 1e-14, "tridiagonal product equals the dense one");
+        tridiag_loss_gradcheck(
+            &cvec(n, 0.1),
+            &cvec(n - 1, 0.4),
+            &cvec(n - 1, 0.9),
+            &x,
+            &cmat(n, 3, 0.7),
+        )
+        .assert_close(TOL);
+    }
+    stack_split_loss_gradcheck(&cmat(2, 3, 0.1), &cmat(3, 3, 0.2), &cmat(5, 3, 0.5), 2)
+        .assert_close(TOL);
+    stack_split_loss_gradcheck(&cmat(2, 3, 0.1), &cmat(3, 3, 0.2), &cmat(5, 3, 0.5), 4)
+        .assert_close(TOL);
+}

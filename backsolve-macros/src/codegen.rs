@@ -383,10 +383,10 @@ impl Gen {
         }
     }
 
-    /// Whether a call argument is recorded (everything but literals and parameters, which the
-    /// reverse sweep can name again).
+    /// Whether a call argument is recorded (everything but literals and immutable parameters,
+    /// which the reverse sweep can name again).
     fn call_records(a: &Atom) -> bool {
-        !matches!(a.kind, AtomKind::Const(_, true))
+        !a.rereadable()
     }
 
     /// The reverse of an operation whose result has adjoint `d`.
@@ -545,24 +545,25 @@ impl Gen {
                     if Self::call_records(a) {
                         let rn = format_ident!("__a{}", i);
                         call_args.push(quote!(#rt::FromRec::from_rec(&#rn)));
-                        // Spanned at the call: a `NoGrad` slot (an argument the callee does not
-                        // differentiate) is reported there.
-                        let sp = *span;
-                        sends.push(match &a.kind {
-                            AtomKind::Var(p) => {
-                                let r = Self::adj_ref(p);
-                                quote_spanned!(sp=> #rt::acc(#r, #slot);)
-                            }
-                            AtomKind::Temp(id) => {
-                                let d = format_ident!("d_t{}", id);
-                                quote_spanned!(sp=> let #d = #rt::adjoint_slot(#slot);)
-                            }
-                            AtomKind::Const(..) => quote!(),
-                        });
                         rec_names.push(rn);
                     } else {
                         call_args.push(Self::atom_fwd(a));
                     }
+                    // Every active argument gets its adjoint, recorded or read again. Spanned at
+                    // the call: a `NoGrad` slot (an argument the callee does not differentiate)
+                    // is reported there.
+                    let sp = *span;
+                    sends.push(match &a.kind {
+                        AtomKind::Var(p) => {
+                            let r = Self::adj_ref(p);
+                            quote_spanned!(sp=> #rt::acc(#r, #slot);)
+                        }
+                        AtomKind::Temp(id) => {
+                            let d = format_ident!("d_t{}", id);
+                            quote_spanned!(sp=> let #d = #rt::adjoint_slot(#slot);)
+                        }
+                        AtomKind::Const(..) => quote!(),
+                    });
                 }
                 sends.reverse();
                 quote! {

@@ -14,12 +14,14 @@
 //! Everything here runs sequentially (`Par::Seq`): parallelism belongs across independent
 //! evaluations, where it pays.
 
+mod blocks;
 mod eigen;
 mod fft;
 mod products;
 mod qr;
 mod solve;
 
+pub use blocks::*;
 pub use eigen::*;
 pub use fft::*;
 pub use products::*;

@@ -16,33 +16,18 @@
 
 use super::{Lattice, WireLead};
 use backsolve::c64;
-use backsolve::faer::Mat;
+use backsolve::faer::{self, Mat};
 use backsolve::linalg::{self, Triangle};
 use backsolve_macros::differentiable;
 use std::f64::consts::PI;
-
-/// The backward transfer matrix of slice `x`: `[[0, I], [-I, H_x - E]]`, 2ly x 2ly.
-#[differentiable(wrt(v))]
-fn slice_transfer(v: &[f64], x: usize, ly: usize, phi: f64, e: f64) -> Mat<c64> {
-    let mut m = Mat::<c64>::zeros(2 * ly, 2 * ly);
-    let hop = c64::new(0.0, 2.0 * PI * phi * x as f64).exp();
-    for y in 0..ly {
-        m[(y, ly + y)] = c64::new(1.0, 0.0);
-        m[(ly + y, y)] = c64::new(-1.0, 0.0);
-        m[(ly + y, ly + y)] = c64::new(v[x * ly + y] - e, 0.0);
-        if y + 1 < ly {
-            // <y+1|H|y> = -e^{i 2 pi phi x}, <y|H|y+1> its conjugate.
-            m[(ly + y + 1, ly + y)] = -hop;
-            m[(ly + y, ly + y + 1)] = -hop.conj();
-        }
-    }
-    m
-}
 
 /// Conductance (e^2/h) through the lattice between parallel-wire leads of wavenumber `k`, with
 /// QR every `q` slices. `v` is the potential, row-major `lx x ly`. Also generates
 /// `conductance_wires_pullback` (the gradient with respect to `v`) and
 /// `conductance_wires_gradcheck`.
+///
+/// The block `[psi_{x+1}; psi_x]` is carried as two `ly x ly` matrices; the slice Hamiltonian is
+/// tridiagonal (`<y+1|H_x|y> = -e^{i 2 pi phi x}`), applied in O(ly²) per slice.
 #[differentiable(wrt(v), check)]
 pub fn conductance_wires(
     v: &[f64],
@@ -55,32 +40,41 @@ pub fn conductance_wires(
 ) -> f64 {
     let eik = c64::new(k.cos(), k.sin());
     // [psi_lx; psi_{lx-1}] = [e^{ik} I; I]
-    let mut block = Mat::<c64>::zeros(2 * ly, ly);
+    let mut next = Mat::<c64>::zeros(ly, ly);
+    let mut cur = Mat::<c64>::zeros(ly, ly);
     for y in 0..ly {
-        block[(y, y)] = eik;
-        block[(ly + y, y)] = c64::new(1.0, 0.0);
+        next[(y, y)] = eik;
+        cur[(y, y)] = c64::new(1.0, 0.0);
     }
     let mut rs = Vec::new();
     let mut since_qr = 0;
+    let mut d = vec![c64::new(0.0, 0.0); ly];
     for step in 0..lx {
         let x = lx - 1 - step;
-        let t = slice_transfer(v, x, ly, phi, e);
-        block = linalg::matmul(&t, &block);
+        for y in 0..ly {
+            d[y] = c64::new(v[x * ly + y] - e, 0.0);
+        }
+        let hop = c64::new(0.0, 2.0 * PI * phi * x as f64).exp();
+        let lo = vec![-hop; ly - 1];
+        let up = vec![-hop.conj(); ly - 1];
+        // psi_{x-1} = (H_x - E) psi_x - psi_{x+1}
+        let hpsi = linalg::tridiag_matmul(&d, &lo, &up, &cur);
+        let prev = &hpsi - &next;
+        next = cur;
+        cur = prev;
         since_qr += 1;
         if since_qr == q || x == 0 {
-            let (qq, r) = linalg::qr(&block);
-            block = qq;
+            let stacked = linalg::vstack(&next, &cur);
+            let (qq, r) = linalg::qr(&stacked);
+            let (top, bottom) = linalg::split_rows(&qq, ly);
+            next = top;
+            cur = bottom;
             rs.push(r);
             since_qr = 0;
         }
     }
-    // B - e^{ik} A with A = psi_0 (top), B = psi_{-1} (bottom).
-    let mut m = Mat::<c64>::zeros(ly, ly);
-    for i in 0..ly {
-        for j in 0..ly {
-            m[(i, j)] = block[(ly + i, j)] - eik * block[(i, j)];
-        }
-    }
+    // B - e^{ik} A with A = psi_0, B = psi_{-1}.
+    let m = &cur - faer::Scale(eik) * &next;
     let mut rhs = Mat::<c64>::zeros(ly, ly);
     for i in 0..ly {
         rhs[(i, i)] = c64::new(0.0, -2.0 * k.sin());

@@ -1,0 +1,186 @@
+//! Structured products and block manipulation for slice-by-slice sweeps.
+//!
+//! - `Y = A X` with `A` tridiagonal (`d` diagonal, `lo[i] = A[i+1, i]`, `up[i] = A[i, i+1]`),
+//!   in O(n m) instead of O(n² m). From `Y_ij = d_i X_ij + lo_{i-1} X_{i-1,j} + up_i X_{i+1,j}`
+//!   (holomorphic in every input): `d̄_i = Σ_j conj(X_ij) Ȳ_ij`,
+//!   `lō_i = Σ_j conj(X_ij) Ȳ_{i+1,j}`, `ūp_i = Σ_j conj(X_{i+1,j}) Ȳ_ij`, `X̄ = Aᴴ Ȳ`.
+//! - `vstack(a, b) = [a; b]`: `(Ā, B̄)` are the two row blocks of the cotangent.
+//! - `split_rows(a, k) = (a[..k], a[k..])`: `Ā = [Ā_top; Ā_bottom]`.
+
+use super::{cotangent, or_panic, shape, LinScalar, LinalgError};
+use faer::Mat;
+
+fn check_tridiag<T>(d: &[T], lo: &[T], up: &[T], x: &Mat<T>) -> Result<(), LinalgError> {
+    let n = d.len();
+    let ok_off = lo.len() + 1 == n.max(1) && up.len() + 1 == n.max(1);
+    if !ok_off {
+        return Err(LinalgError::BadLength {
+            primitive: "tridiag_matmul",
+            arg: if lo.len() + 1 != n.max(1) { "lo" } else { "up" },
+            len: if lo.len() + 1 != n.max(1) {
+                lo.len()
+            } else {
+                up.len()
+            },
+            expected: n.saturating_sub(1),
+        });
+    }
+    if x.nrows() != n {
+        return Err(LinalgError::ShapeMismatch {
+            primitive: "tridiag_matmul",
+            expected: "rows of x = length of d".into(),
+            lhs: ("d", (n, 1)),
+            rhs: ("x", shape(x)),
+        });
+    }
+    Ok(())
+}
+
+/// `A X` for tridiagonal `A`.
+pub fn try_tridiag_matmul<T: LinScalar>(
+    d: &[T],
+    lo: &[T],
+    up: &[T],
+    x: &Mat<T>,
+) -> Result<Mat<T>, LinalgError> {
+    check_tridiag(d, lo, up, x)?;
+    let n = d.len();
+    let mut y = Mat::<T>::zeros(n, x.ncols());
+    for j in 0..x.ncols() {
+        for i in 0..n {
+            let mut s = d[i] * x[(i, j)];
+            if i > 0 {
+                s += lo[i - 1] * x[(i - 1, j)];
+            }
+            if i + 1 < n {
+                s += up[i] * x[(i + 1, j)];
+            }
+            y[(i, j)] = s;
+        }
+    }
+    Ok(y)
+}
+
+/// `A X` for tridiagonal `A`. Panics naming the lengths and shapes when they do not fit.
+#[track_caller]
+pub fn tridiag_matmul<T: LinScalar>(d: &[T], lo: &[T], up: &[T], x: &Mat<T>) -> Mat<T> {
+    or_panic(try_tridiag_matmul(d, lo, up, x))
+}
+
+#[doc(hidden)]
+pub fn __forward_tridiag_matmul<T: LinScalar>(
+    d: &[T],
+    lo: &[T],
+    up: &[T],
+    x: &Mat<T>,
+) -> (Mat<T>, ()) {
+    (tridiag_matmul(d, lo, up, x), ())
+}
+
+#[doc(hidden)]
+#[allow(clippy::type_complexity)]
+pub fn __reverse_tridiag_matmul<T: LinScalar>(
+    d: &[T],
+    lo: &[T],
+    up: &[T],
+    x: &Mat<T>,
+    _: (),
+    dy: Mat<T>,
+) -> (Vec<T>, Vec<T>, Vec<T>, Mat<T>) {
+    let n = d.len();
+    let m = x.ncols();
+    let dy = cotangent(dy, n, m);
+    let mut dd = vec![T::default(); n];
+    let mut dlo = vec![T::default(); lo.len()];
+    let mut dup = vec![T::default(); up.len()];
+    let mut dx = Mat::<T>::zeros(n, m);
+    for j in 0..m {
+        for i in 0..n {
+            let g = dy[(i, j)];
+            dd[i] += x[(i, j)].cj() * g;
+            let mut s = d[i].cj() * g;
+            if i + 1 < n {
+                dlo[i] += x[(i, j)].cj() * dy[(i + 1, j)];
+                dup[i] += x[(i + 1, j)].cj() * g;
+                s += lo[i].cj() * dy[(i + 1, j)];
+            }
+            if i > 0 {
+                s += up[i - 1].cj() * dy[(i - 1, j)];
+            }
+            dx[(i, j)] = s;
+        }
+    }
+    (dd, dlo, dup, dx)
+}
+
+/// `[a; b]`. Panics when the column counts differ.
+#[track_caller]
+pub fn vstack<T: LinScalar>(a: &Mat<T>, b: &Mat<T>) -> Mat<T> {
+    if a.ncols() != b.ncols() {
+        panic!(
+            "{}",
+            LinalgError::ShapeMismatch {
+                primitive: "vstack",
+                expected: "equal column counts".into(),
+                lhs: ("a", shape(a)),
+                rhs: ("b", shape(b)),
+            }
+        );
+    }
+    let (ma, mb) = (a.nrows(), b.nrows());
+    Mat::from_fn(ma + mb, a.ncols(), |i, j| {
+        if i < ma {
+            a[(i, j)]
+        } else {
+            b[(i - ma, j)]
+        }
+    })
+}
+
+#[doc(hidden)]
+pub fn __forward_vstack<T: LinScalar>(a: &Mat<T>, b: &Mat<T>) -> (Mat<T>, ()) {
+    (vstack(a, b), ())
+}
+
+#[doc(hidden)]
+pub fn __reverse_vstack<T: LinScalar>(
+    a: &Mat<T>,
+    b: &Mat<T>,
+    _: (),
+    d: Mat<T>,
+) -> (Mat<T>, Mat<T>) {
+    let d = cotangent(d, a.nrows() + b.nrows(), a.ncols());
+    split_rows(&d, a.nrows())
+}
+
+/// The first `k` rows and the rest. Panics when `k` exceeds the row count.
+#[track_caller]
+pub fn split_rows<T: LinScalar>(a: &Mat<T>, k: usize) -> (Mat<T>, Mat<T>) {
+    assert!(
+        k <= a.nrows(),
+        "split_rows: cannot take {k} rows of a {}x{} matrix",
+        a.nrows(),
+        a.ncols()
+    );
+    let top = Mat::from_fn(k, a.ncols(), |i, j| a[(i, j)]);
+    let bottom = Mat::from_fn(a.nrows() - k, a.ncols(), |i, j| a[(k + i, j)]);
+    (top, bottom)
+}
+
+#[doc(hidden)]
+#[allow(clippy::type_complexity)]
+pub fn __forward_split_rows<T: LinScalar>(a: &Mat<T>, k: usize) -> ((Mat<T>, Mat<T>), ()) {
+    (split_rows(a, k), ())
+}
+
+#[doc(hidden)]
+pub fn __reverse_split_rows<T: LinScalar>(
+    a: &Mat<T>,
+    k: usize,
+    _: (),
+    (dt, db): (Mat<T>, Mat<T>),
+) -> (Mat<T>, ()) {
+    let dt = cotangent(dt, k, a.ncols());
+    let db = cotangent(db, a.nrows() - k, a.ncols());
+    (vstack(&dt, &db), ())
+}
