@@ -256,3 +256,125 @@ mod maps {
         );
     }
 }
+
+mod spinful {
+    use super::*;
+    use backsolve_models::transport::{conductance_spinful, conductance_spinful_gradcheck};
+
+    /// Fisher-Lee for the spinful lattice: `2N x 2N`, orbital part times the identity in spin,
+    /// exchange on the site blocks, spin-dependent lead self-energies `-e^{ik_s}`.
+    #[allow(clippy::too_many_arguments)]
+    fn fisher_lee_spin(
+        v: &[f64],
+        m: &[f64],
+        j: f64,
+        lx: usize,
+        ly: usize,
+        phi: f64,
+        e: f64,
+        ks: [f64; 2],
+    ) -> f64 {
+        let n = lx * ly;
+        let idx = |x: usize, y: usize, s: usize| s * n + x * ly + y;
+        let mut a = Mat::<c64>::zeros(2 * n, 2 * n); // E - H - Σ
+        for x in 0..lx {
+            let hop = c64::new(0.0, 2.0 * PI * phi * x as f64).exp();
+            for y in 0..ly {
+                let r = x * ly + y;
+                let (mx, my, mz) = (m[3 * r], m[3 * r + 1], m[3 * r + 2]);
+                for s in 0..2 {
+                    let sign = if s == 0 { 1.0 } else { -1.0 };
+                    a[(idx(x, y, s), idx(x, y, s))] = c64::new(e - v[r] - sign * j * mz, 0.0);
+                    if x == 0 || x == lx - 1 {
+                        a[(idx(x, y, s), idx(x, y, s))] += c64::new(ks[s].cos(), ks[s].sin());
+                    }
+                    if y + 1 < ly {
+                        a[(idx(x, y + 1, s), idx(x, y, s))] = hop;
+                        a[(idx(x, y, s), idx(x, y + 1, s))] = hop.conj();
+                    }
+                    if x + 1 < lx {
+                        a[(idx(x + 1, y, s), idx(x, y, s))] = c64::new(1.0, 0.0);
+                        a[(idx(x, y, s), idx(x + 1, y, s))] = c64::new(1.0, 0.0);
+                    }
+                }
+                // -(J m . sigma) off-diagonal in spin.
+                a[(idx(x, y, 0), idx(x, y, 1))] = -c64::new(j * mx, -j * my);
+                a[(idx(x, y, 1), idx(x, y, 0))] = -c64::new(j * mx, j * my);
+            }
+        }
+        let g = linalg::inverse(&a);
+        let mut t = 0.0;
+        for s in 0..2 {
+            for s2 in 0..2 {
+                let gam = 2.0 * ks[s].sin() * 2.0 * ks[s2].sin();
+                for y in 0..ly {
+                    for y2 in 0..ly {
+                        t += gam * g[(idx(lx - 1, y2, s2), idx(0, y, s))].norm_sqr();
+                    }
+                }
+            }
+        }
+        t
+    }
+
+    fn texture(lx: usize, ly: usize, seed: u64) -> Vec<f64> {
+        let mut rng = SplitMix64(seed);
+        let mut m = Vec::new();
+        for _ in 0..lx * ly {
+            let (th, ph) = (rng.range(0.0, PI), rng.range(0.0, 2.0 * PI));
+            m.extend([th.sin() * ph.cos(), th.sin() * ph.sin(), th.cos()]);
+        }
+        m
+    }
+
+    #[test]
+    fn agrees_with_fisher_lee_for_a_noncollinear_texture() {
+        let (lx, ly) = (6, 3);
+        let v = random_potential(lx, ly, 1.5, 31);
+        let m = texture(lx, ly, 32);
+        for &(phi, e) in &[(0.0, 0.2), (0.09, -0.7)] {
+            let g = conductance_spinful(&v, &m, 0.8, lx, ly, phi, e, 0.8, 1.9, 2);
+            let fl = fisher_lee_spin(&v, &m, 0.8, lx, ly, phi, e, [0.8, 1.9]);
+            assert!(
+                (g - fl).abs() < 1e-10 * fl.max(1.0),
+                "phi={phi}: {g} vs {fl}"
+            );
+        }
+    }
+
+    #[test]
+    fn collinear_magnetization_splits_into_two_spinless_problems() {
+        let (lx, ly) = (5, 4);
+        let v = random_potential(lx, ly, 1.5, 41);
+        let mz: Vec<f64> = random_potential(lx, ly, 2.0, 42);
+        let m: Vec<f64> = mz.iter().flat_map(|&z| [0.0, 0.0, z]).collect();
+        let (j, phi, e, ku, kd) = (0.7, 0.06, 0.3, 0.9, 2.1);
+        let g = conductance_spinful(&v, &m, j, lx, ly, phi, e, ku, kd, 2);
+        let vu: Vec<f64> = v.iter().zip(&mz).map(|(a, z)| a + j * z).collect();
+        let vd: Vec<f64> = v.iter().zip(&mz).map(|(a, z)| a - j * z).collect();
+        let sum = conductance_wires(&vu, lx, ly, phi, e, ku, 2)
+            + conductance_wires(&vd, lx, ly, phi, e, kd, 2);
+        assert!((g - sum).abs() < 1e-10, "{g} vs {sum}");
+        let g_minus = conductance_spinful(&v, &m, j, lx, ly, -phi, e, ku, kd, 2);
+        assert!((g - g_minus).abs() < 1e-10, "collinear: Onsager holds");
+    }
+
+    #[test]
+    fn noncollinear_texture_with_polarized_leads_breaks_onsager() {
+        let (lx, ly) = (8, 6);
+        let v = vec![0.0; lx * ly];
+        let m = texture(lx, ly, 51);
+        let g1 = conductance_spinful(&v, &m, 1.0, lx, ly, 0.1, 0.3, 0.8, 1.9, 2);
+        let g2 = conductance_spinful(&v, &m, 1.0, lx, ly, -0.1, 0.3, 0.8, 1.9, 2);
+        assert!((g1 - g2).abs() > 1e-3, "G(phi) = {g1}, G(-phi) = {g2}");
+    }
+
+    #[test]
+    fn gradient_with_respect_to_potential_and_magnetization() {
+        let (lx, ly) = (3, 2);
+        let v = random_potential(lx, ly, 1.5, 61);
+        let m = texture(lx, ly, 62);
+        conductance_spinful_gradcheck(&v, &m, 0.9, lx, ly, 0.07, 0.25, 0.8, 1.9, 2)
+            .assert_close(1e-6);
+    }
+}

@@ -11,9 +11,11 @@
 //! consumes it ([`conductance`]).
 
 mod map;
+mod spin;
 mod tmm;
 
 pub use map::*;
+pub use spin::*;
 pub use tmm::*;
 
 /// Size of the scattering region.
