@@ -211,6 +211,38 @@ impl Gen {
         ((r1, v1, w1, s1, ia), (r2, v2, w2, s2, ib))
     }
 
+    /// Operands whose values a rule needs, named `__ra`, `__rb`: how each travels (see
+    /// [`Self::operand`]) and the name it has in the reverse sweep.
+    #[allow(clippy::type_complexity)]
+    fn valued(
+        &self,
+        site: Site,
+        atoms: &[&Atom],
+    ) -> Vec<(
+        (Option<TokenStream>, TokenStream, TokenStream, TokenStream),
+        Ident,
+    )> {
+        atoms
+            .iter()
+            .zip(["a", "b"])
+            .map(|(a, tag)| {
+                let name = format_ident!("__r{}", tag);
+                let w = format_ident!("__w{}{}", site.id, tag);
+                (self.operand(a, true, &name, w), name)
+            })
+            .collect()
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn recs(
+        ops: &[(
+            (Option<TokenStream>, TokenStream, TokenStream, TokenStream),
+            Ident,
+        )],
+    ) -> Vec<(Option<TokenStream>, &Ident)> {
+        ops.iter().map(|(o, n)| (o.0.clone(), n)).collect()
+    }
+
     /// Record the operands that need it, as one tuple.
     fn record_operands(&self, site: Site, ops: &[(Option<TokenStream>, &Ident)]) -> TokenStream {
         let recs: Vec<_> = ops.iter().filter_map(|(r, _)| r.clone()).collect();
@@ -272,48 +304,27 @@ impl Gen {
             }
             Op::Unary(m, a) => {
                 let fa = f(a);
-                let ra = self.operand(
-                    a,
-                    true,
-                    &format_ident!("__ra"),
-                    format_ident!("__w{}a", site.id),
-                );
-                let rec = self.record_operands(site, &[(ra.0, &format_ident!("__ra"))]);
-                (rec, quote!(#fa.#m()))
+                let ops = self.valued(site, &[a]);
+                (
+                    self.record_operands(site, &Self::recs(&ops)),
+                    quote!(#fa.#m()),
+                )
             }
             Op::Powi(a, n) => {
                 let fa = f(a);
-                let ra = self.operand(
-                    a,
-                    true,
-                    &format_ident!("__ra"),
-                    format_ident!("__w{}a", site.id),
-                );
-                let rec = self.record_operands(site, &[(ra.0, &format_ident!("__ra"))]);
-                (rec, quote!(#fa.powi(#n)))
+                let ops = self.valued(site, &[a]);
+                (
+                    self.record_operands(site, &Self::recs(&ops)),
+                    quote!(#fa.powi(#n)),
+                )
             }
             Op::BinMethod(m, a, b) => {
                 let (fa, fb) = (f(a), f(b));
-                let ra = self.operand(
-                    a,
-                    true,
-                    &format_ident!("__ra"),
-                    format_ident!("__w{}a", site.id),
-                );
-                let rb = self.operand(
-                    b,
-                    true,
-                    &format_ident!("__rb"),
-                    format_ident!("__w{}b", site.id),
-                );
-                let rec = self.record_operands(
-                    site,
-                    &[
-                        (ra.0, &format_ident!("__ra")),
-                        (rb.0, &format_ident!("__rb")),
-                    ],
-                );
-                (rec, quote!(#fa.#m(#fb)))
+                let ops = self.valued(site, &[a, b]);
+                (
+                    self.record_operands(site, &Self::recs(&ops)),
+                    quote!(#fa.#m(#fb)),
+                )
             }
             Op::Identity(m, a) => {
                 let fa = f(a);
@@ -443,52 +454,25 @@ impl Gen {
             }
             Op::Unary(m, a) => {
                 let rule = format_ident!("{}", crate::known::unary_rule(&m.to_string()));
-                let ra = self.operand(
-                    a,
-                    true,
-                    &format_ident!("__ra"),
-                    format_ident!("__w{}a", site.id),
-                );
-                let take = self.replay_operands(site, &[(ra.0, &format_ident!("__ra"))]);
-                let va = ra.1;
+                let ops = self.valued(site, &[a]);
+                let take = self.replay_operands(site, &Self::recs(&ops));
+                let va = &ops[0].0 .1;
                 let s = Self::send(a, quote!(#rt::#rule(#va, &__d)));
                 quote!(#take #s)
             }
             Op::Powi(a, n) => {
-                let ra = self.operand(
-                    a,
-                    true,
-                    &format_ident!("__ra"),
-                    format_ident!("__w{}a", site.id),
-                );
-                let take = self.replay_operands(site, &[(ra.0, &format_ident!("__ra"))]);
-                let va = ra.1;
+                let ops = self.valued(site, &[a]);
+                let take = self.replay_operands(site, &Self::recs(&ops));
+                let va = &ops[0].0 .1;
                 let s = Self::send(a, quote!(#rt::d_powi(#va, &(#n), &__d)));
                 quote!(#take #s)
             }
             Op::BinMethod(m, a, b) => {
                 let (l, rr) = crate::known::binary_rules(&m.to_string());
                 let (l, rr) = (format_ident!("{}", l), format_ident!("{}", rr));
-                let ra = self.operand(
-                    a,
-                    true,
-                    &format_ident!("__ra"),
-                    format_ident!("__w{}a", site.id),
-                );
-                let rb = self.operand(
-                    b,
-                    true,
-                    &format_ident!("__rb"),
-                    format_ident!("__w{}b", site.id),
-                );
-                let take = self.replay_operands(
-                    site,
-                    &[
-                        (ra.0, &format_ident!("__ra")),
-                        (rb.0, &format_ident!("__rb")),
-                    ],
-                );
-                let (va, vb) = (ra.1, rb.1);
+                let ops = self.valued(site, &[a, b]);
+                let take = self.replay_operands(site, &Self::recs(&ops));
+                let (va, vb) = (&ops[0].0 .1, &ops[1].0 .1);
                 let sa = Self::send(a, quote!(#rt::#l(#va, #vb, &__d)));
                 let sb = Self::send(b, quote!(#rt::#rr(#va, #vb, &__d)));
                 quote!(#take #sb #sa)

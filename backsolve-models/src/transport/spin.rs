@@ -10,9 +10,10 @@
 //!
 //! `m` is stored row-major `lx x ly x 3` (`m[(x * ly + y) * 3 + c]`, `c` = x, y, z).
 
+use super::tmm;
 use backsolve::c64;
 use backsolve::faer::Mat;
-use backsolve::linalg::{self, Triangle};
+use backsolve::linalg;
 use backsolve_macros::differentiable;
 use std::f64::consts::PI;
 
@@ -87,11 +88,9 @@ pub fn conductance_spinful(
         cur = prev;
         since_qr += 1;
         if since_qr == q || x == 0 {
-            let stacked = linalg::vstack(&next, &cur);
-            let (qq, r) = linalg::qr(&stacked);
-            let (t1, t2) = linalg::split_rows(&qq, n);
-            next = t1;
-            cur = t2;
+            let (top, bottom, r) = tmm::reorthonormalize(&next, &cur);
+            next = top;
+            cur = bottom;
             rs.push(r);
             since_qr = 0;
         }
@@ -99,11 +98,8 @@ pub fn conductance_spinful(
     // B - Λ A, Λ = diag(e^{ik_c}) on the rows.
     let la = linalg::tridiag_matmul(&lam, &none, &none, &next);
     let mm = &cur - &la;
-    let mut c = linalg::solve(&mm, &src);
-    for i in 0..rs.len() {
-        let idx = rs.len() - 1 - i;
-        c = linalg::triangular_solve(&rs[idx], &c, Triangle::Upper);
-    }
+    let x = linalg::solve(&mm, &src);
+    let c = tmm::undo_r_factors(&x, &rs);
     let t = linalg::tridiag_matmul(&sqv, &none, &none, &c);
     linalg::frob2(&t)
 }

@@ -64,9 +64,7 @@ pub fn conductance_wires(
         cur = prev;
         since_qr += 1;
         if since_qr == q || x == 0 {
-            let stacked = linalg::vstack(&next, &cur);
-            let (qq, r) = linalg::qr(&stacked);
-            let (top, bottom) = linalg::split_rows(&qq, ly);
+            let (top, bottom, r) = reorthonormalize(&next, &cur);
             next = top;
             cur = bottom;
             rs.push(r);
@@ -79,12 +77,31 @@ pub fn conductance_wires(
     for i in 0..ly {
         rhs[(i, i)] = c64::new(0.0, -2.0 * k.sin());
     }
-    let mut c = linalg::solve(&m, &rhs);
+    let x = linalg::solve(&m, &rhs);
+    let c = undo_r_factors(&x, &rs);
+    linalg::frob2(&c)
+}
+
+/// The QR step of the sweep: the block `[next; cur]` replaced by its orthonormal `Q`, split
+/// back into its two halves, and the `R` to remember.
+#[differentiable]
+pub(crate) fn reorthonormalize(next: &Mat<c64>, cur: &Mat<c64>) -> (Mat<c64>, Mat<c64>, Mat<c64>) {
+    let stacked = linalg::vstack(next, cur);
+    let (qq, r) = linalg::qr(&stacked);
+    let (top, bottom) = linalg::split_rows(&qq, next.nrows());
+    (top, bottom, r)
+}
+
+/// `C = R_1^{-1} ... R_m^{-1} X` for the R factors kept by the sweep, in the order they were
+/// produced: triangular solves, last factor first.
+#[differentiable]
+pub(crate) fn undo_r_factors(x: &Mat<c64>, rs: &[Mat<c64>]) -> Mat<c64> {
+    let mut c = x.clone();
     for j in 0..rs.len() {
         let idx = rs.len() - 1 - j;
         c = linalg::triangular_solve(&rs[idx], &c, Triangle::Upper);
     }
-    linalg::frob2(&c)
+    c
 }
 
 /// `G(phi, E)` for the lattice and lead, `0` where the leads are closed.
