@@ -471,8 +471,19 @@ fn stack_split_loss(a: &Mat<c64>, b: &Mat<c64>, w: &Mat<c64>, k: usize) -> f64 {
     p.re + linalg::frob2(&top) * 0.5
 }
 
+#[differentiable(check, wrt(a, b))]
+fn hstack_split_loss(a: &Mat<c64>, b: &Mat<c64>, w: &Mat<c64>, k: usize) -> f64 {
+    let s = linalg::hstack(a, b);
+    let (left, right) = linalg::split_cols(&s, k);
+    let t = linalg::hstack(&right, &left);
+    let p = linalg::trace_adj_mul(w, &t);
+    p.re + linalg::frob2(&left) * 0.5
+}
+
 #[test]
 fn tridiagonal_product_and_block_moves() {
+    hstack_split_loss_gradcheck(&cmat(3, 2, 0.1), &cmat(3, 3, 0.2), &cmat(3, 5, 0.5), 1)
+        .assert_close(TOL);
     for n in [1usize, 2, 5] {
         let x = cmat(n, 3, 0.3);
         let y_dense = {

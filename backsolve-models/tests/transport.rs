@@ -1,7 +1,7 @@
 //! The transfer-matrix conductance against reference values, an independent Fisher-Lee solver,
 //! exact 1D mode results, symmetry, stabilization and its generated gradient.
 
-use backsolve_core::faer::Mat;
+use backsolve_core::faer::{self, Mat};
 use backsolve_core::linalg;
 use backsolve_core::{c64, SplitMix64};
 use backsolve_models::transport::{
@@ -376,5 +376,182 @@ mod spinful {
         let m = texture(lx, ly, 62);
         conductance_spinful_gradcheck(&v, &m, 0.9, lx, ly, 0.07, 0.25, 0.8, 1.9, 2)
             .assert_close(1e-6);
+    }
+}
+
+mod square_leads {
+    use super::*;
+    use backsolve_models::transport::{
+        conductance_square, conductance_square_leads_gradcheck, open_channels, square_lead_modes,
+        Matching,
+    };
+
+    fn shifted_reference(lx: usize, ly: usize) -> Vec<f64> {
+        let mut v = Vec::new();
+        for x in 0..lx {
+            for y in 0..ly {
+                v.push(0.8 * (1.3 * (x + 1) as f64 + 0.7 * (y + 1) as f64).cos());
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn reference_conductances_with_field_in_the_leads() {
+        let v = shifted_reference(6, 4);
+        let cases = [
+            (0.0, 0.0, 2.1490632096, 4),
+            (0.5, 0.0, 1.5372450579, 3),
+            (0.5, 0.05, 1.7573309776, 3),
+            (-1.2, 0.1, 1.6036697978, 2),
+            (-0.3, 0.02, 2.0524627581, 4),
+            (1.0, 0.15, 1.6221488539, 2),
+            (2.2, 0.0, 1.3327004924, 2),
+            (1.7, 0.25, 0.0, 0),
+        ];
+        for (e, phi, want, channels) in cases {
+            assert_eq!(
+                open_channels(4, phi, e).unwrap(),
+                channels,
+                "E={e} phi={phi}"
+            );
+            let g = conductance_square(&v, Lattice { lx: 6, ly: 4 }, phi, e, 2).unwrap();
+            assert!((g - want).abs() < 1e-9, "E={e} phi={phi}: {g} vs {want}");
+        }
+    }
+
+    #[test]
+    fn clean_wire_has_integer_conductance() {
+        let v = vec![0.0; 5 * 10];
+        for (e, want) in [(-3.5, 2.0), (-2.0, 5.0), (0.0, 10.0), (1.0, 7.0)] {
+            let g = conductance_square(&v, Lattice { lx: 5, ly: 10 }, 0.0, e, 3).unwrap();
+            assert!((g - want).abs() < 1e-10, "E={e}: {g}");
+        }
+    }
+
+    #[test]
+    fn onsager_symmetry_with_square_leads() {
+        let v = random_potential(7, 4, 2.0, 71);
+        for &(phi, e) in &[(0.05, 0.3), (0.12, -1.1)] {
+            let g1 = conductance_square(&v, Lattice { lx: 7, ly: 4 }, phi, e, 2).unwrap();
+            let g2 = conductance_square(&v, Lattice { lx: 7, ly: 4 }, -phi, e, 2).unwrap();
+            assert!((g1 - g2).abs() < 1e-10, "{g1} vs {g2}");
+        }
+    }
+
+    #[test]
+    fn gradient_with_square_leads() {
+        let (lx, ly, phi, e) = (4, 3, 0.08, 0.4);
+        let v = random_potential(lx, ly, 1.5, 81);
+        let modes = square_lead_modes(ly, phi, e).unwrap();
+        let m = Matching::new(&modes, ly, phi);
+        conductance_square_leads_gradcheck(&v, lx, ly, e, 2, &m).assert_close(1e-6);
+    }
+}
+
+mod square_leads_independent {
+    use super::*;
+    use backsolve_models::transport::conductance_square;
+
+    fn dense(n: usize, f: impl Fn(usize, usize) -> c64) -> Mat<c64> {
+        Mat::from_fn(n, n, f)
+    }
+
+    /// Surface Green's function of a semi-infinite lead (Sancho-Rubio decimation): on-site block
+    /// `h0`, `alpha` = hopping from a slice to the next one deeper in the lead, `beta` = back.
+    fn surface_green(h0: &Mat<c64>, alpha: &Mat<c64>, beta: &Mat<c64>, z: c64) -> Mat<c64> {
+        let n = h0.nrows();
+        let zi = Mat::from_fn(n, n, |i, j| if i == j { z } else { c64::new(0.0, 0.0) });
+        let (mut es, mut e, mut a, mut b) = (h0.clone(), h0.clone(), alpha.clone(), beta.clone());
+        for _ in 0..200 {
+            let g = linalg::inverse(&(&zi - &e));
+            let agb = &a * &g * &b;
+            let bga = &b * &g * &a;
+            es = &es + &agb;
+            e = &e + &agb + &bga;
+            a = &a * &g * &a;
+            b = &b * &g * &b;
+            if a.norm_max() + b.norm_max() < 1e-300 {
+                break;
+            }
+        }
+        linalg::inverse(&(&zi - &es))
+    }
+
+    /// Fisher-Lee with decimated self-energies, the whole system in the x-bond gauge.
+    fn fisher_lee_square(v: &[f64], lx: usize, ly: usize, phi: f64, e: f64) -> f64 {
+        let z = c64::new(e, 1e-13);
+        let d: Vec<c64> = (0..ly)
+            .map(|y| c64::new(0.0, -2.0 * PI * phi * y as f64).exp())
+            .collect();
+        let h0 = dense(ly, |i, j| {
+            if i.abs_diff(j) == 1 {
+                c64::new(-1.0, 0.0)
+            } else {
+                c64::new(0.0, 0.0)
+            }
+        });
+        let fwd = dense(ly, |i, j| if i == j { -d[i] } else { c64::new(0.0, 0.0) }); // <x+1|H|x>
+        let bwd = dense(ly, |i, j| {
+            if i == j {
+                -d[i].conj()
+            } else {
+                c64::new(0.0, 0.0)
+            }
+        }); // <x|H|x+1>
+        let g_right = surface_green(&h0, &bwd, &fwd, z);
+        let g_left = surface_green(&h0, &fwd, &bwd, z);
+        let sigma_r = &bwd * &g_right * &fwd;
+        let sigma_l = &fwd * &g_left * &bwd;
+        let n = lx * ly;
+        let mut a = Mat::<c64>::zeros(n, n);
+        for x in 0..lx {
+            for i in 0..ly {
+                for j in 0..ly {
+                    let s = x * ly;
+                    let mut val = if i == j {
+                        z - v[s + i]
+                    } else {
+                        c64::new(0.0, 0.0)
+                    };
+                    val -= h0[(i, j)];
+                    if x == 0 {
+                        val -= sigma_l[(i, j)];
+                    }
+                    if x == lx - 1 {
+                        val -= sigma_r[(i, j)];
+                    }
+                    a[(s + i, s + j)] = val;
+                    if x + 1 < lx {
+                        a[(s + ly + i, s + j)] = -fwd[(i, j)];
+                        a[(s + i, s + ly + j)] = -bwd[(i, j)];
+                    }
+                }
+            }
+        }
+        let g = linalg::inverse(&a);
+        let gamma = |s: &Mat<c64>| {
+            let sh = s.adjoint().to_owned();
+            (s - &sh) * faer::Scale(c64::new(0.0, 1.0))
+        };
+        let (gl, gr) = (gamma(&sigma_l), gamma(&sigma_r));
+        let grl = Mat::from_fn(ly, ly, |i, j| g[((lx - 1) * ly + i, j)]);
+        let t = &gr * &grl * &gl * grl.adjoint();
+        (0..ly).map(|i| t[(i, i)].re).sum()
+    }
+
+    #[test]
+    fn agrees_with_fisher_lee_and_decimated_leads() {
+        for (seed, (lx, ly)) in [(91u64, (6usize, 4usize)), (92, (5, 3))] {
+            let v = random_potential(lx, ly, 1.5, seed);
+            for &(phi, e) in &[(0.0, 0.4), (0.07, -0.9), (0.13, 1.3)] {
+                let g = conductance_square(&v, Lattice { lx, ly }, phi, e, 2).unwrap();
+                let fl = fisher_lee_square(&v, lx, ly, phi, e);
+                assert!(
+                    (g - fl).abs() < 1e-10 * fl.max(1.0),
+                    "{lx}x{ly} phi={phi} E={e}: {g} vs {fl}"
+                );
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 //!   `lō_i = Σ_j conj(X_ij) Ȳ_{i+1,j}`, `ūp_i = Σ_j conj(X_{i+1,j}) Ȳ_ij`, `X̄ = Aᴴ Ȳ`.
 //! - `vstack(a, b) = [a; b]`: `(Ā, B̄)` are the two row blocks of the cotangent.
 //! - `split_rows(a, k) = (a[..k], a[k..])`: `Ā = [Ā_top; Ā_bottom]`.
+//! - `hstack(a, b) = [a, b]` and `split_cols(a, k)`: the same by columns.
 
 use super::{cotangent, or_panic, shape, LinScalar, LinalgError};
 use faer::Mat;
@@ -183,4 +184,76 @@ pub fn __reverse_split_rows<T: LinScalar>(
     let dt = cotangent(dt, k, a.ncols());
     let db = cotangent(db, a.nrows() - k, a.ncols());
     (vstack(&dt, &db), ())
+}
+
+/// `[a, b]`. Panics when the row counts differ.
+#[track_caller]
+pub fn hstack<T: LinScalar>(a: &Mat<T>, b: &Mat<T>) -> Mat<T> {
+    if a.nrows() != b.nrows() {
+        panic!(
+            "{}",
+            LinalgError::ShapeMismatch {
+                primitive: "hstack",
+                expected: "equal row counts".into(),
+                lhs: ("a", shape(a)),
+                rhs: ("b", shape(b)),
+            }
+        );
+    }
+    let na = a.ncols();
+    Mat::from_fn(a.nrows(), na + b.ncols(), |i, j| {
+        if j < na {
+            a[(i, j)]
+        } else {
+            b[(i, j - na)]
+        }
+    })
+}
+
+#[doc(hidden)]
+pub fn __forward_hstack<T: LinScalar>(a: &Mat<T>, b: &Mat<T>) -> (Mat<T>, ()) {
+    (hstack(a, b), ())
+}
+
+#[doc(hidden)]
+pub fn __reverse_hstack<T: LinScalar>(
+    a: &Mat<T>,
+    b: &Mat<T>,
+    _: (),
+    d: Mat<T>,
+) -> (Mat<T>, Mat<T>) {
+    let d = cotangent(d, a.nrows(), a.ncols() + b.ncols());
+    split_cols(&d, a.ncols())
+}
+
+/// The first `k` columns and the rest. Panics when `k` exceeds the column count.
+#[track_caller]
+pub fn split_cols<T: LinScalar>(a: &Mat<T>, k: usize) -> (Mat<T>, Mat<T>) {
+    assert!(
+        k <= a.ncols(),
+        "split_cols: cannot take {k} columns of a {}x{} matrix",
+        a.nrows(),
+        a.ncols()
+    );
+    let left = Mat::from_fn(a.nrows(), k, |i, j| a[(i, j)]);
+    let right = Mat::from_fn(a.nrows(), a.ncols() - k, |i, j| a[(i, k + j)]);
+    (left, right)
+}
+
+#[doc(hidden)]
+#[allow(clippy::type_complexity)]
+pub fn __forward_split_cols<T: LinScalar>(a: &Mat<T>, k: usize) -> ((Mat<T>, Mat<T>), ()) {
+    (split_cols(a, k), ())
+}
+
+#[doc(hidden)]
+pub fn __reverse_split_cols<T: LinScalar>(
+    a: &Mat<T>,
+    k: usize,
+    _: (),
+    (dl, dr): (Mat<T>, Mat<T>),
+) -> (Mat<T>, ()) {
+    let dl = cotangent(dl, a.nrows(), k);
+    let dr = cotangent(dr, a.nrows(), a.ncols() - k);
+    (hstack(&dl, &dr), ())
 }

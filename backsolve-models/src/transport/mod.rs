@@ -10,12 +10,16 @@
 //! The description of a system ([`Lattice`], [`WireLead`]) is separate from the solver that
 //! consumes it ([`conductance`]).
 
+mod leads;
 mod map;
 mod spin;
+mod square;
 mod tmm;
 
+pub use leads::*;
 pub use map::*;
 pub use spin::*;
+pub use square::*;
 pub use tmm::*;
 
 /// Size of the scattering region.
