@@ -555,3 +555,21 @@ mod square_leads_independent {
         }
     }
 }
+
+#[test]
+fn current_conservation_with_square_leads() {
+    use backsolve_models::transport::{open_channels, transmission_reflection};
+    for (seed, (lx, ly)) in [(101u64, (7usize, 4usize)), (102, (5, 6))] {
+        let v = random_potential(lx, ly, 3.0, seed);
+        for &(phi, e) in &[(0.0, 0.3), (0.09, -1.2), (0.17, 0.8)] {
+            let (t, r) = transmission_reflection(&v, Lattice { lx, ly }, phi, e, 2).unwrap();
+            let n = open_channels(ly, phi, e).unwrap() as f64;
+            assert!(
+                (t + r - n).abs() < 1e-10,
+                "T + R = {} for {n} channels",
+                t + r
+            );
+            assert!(t > 1e-3 && r > 1e-3, "both nontrivial: T = {t}, R = {r}");
+        }
+    }
+}

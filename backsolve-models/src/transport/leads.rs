@@ -30,6 +30,8 @@ pub struct SquareLeadModes {
     pub open: usize,
     /// `|v|` of the open right-movers, in column order.
     pub velocity: Vec<f64>,
+    /// `|v|` of the open left-movers, in column order.
+    pub velocity_left: Vec<f64>,
 }
 
 /// Why lead modes could not be formed.
@@ -123,6 +125,7 @@ pub fn square_lead_modes(ly: usize, phi: f64, e: f64) -> Result<SquareLeadModes,
     }
     let open = open_right.len();
     let velocity = open_right.iter().map(|m| m.2).collect();
+    let velocity_left = open_left.iter().map(|m| m.2).collect();
     let stack = |modes: Vec<(c64, Vec<c64>, f64)>| {
         let lambdas = modes.iter().map(|m| m.0).collect::<Vec<_>>();
         let mat = Mat::from_fn(ly, modes.len(), |i, j| modes[j].1[i]);
@@ -137,5 +140,6 @@ pub fn square_lead_modes(ly: usize, phi: f64, e: f64) -> Result<SquareLeadModes,
         left_lambda,
         open,
         velocity,
+        velocity_left,
     })
 }

@@ -24,6 +24,7 @@ pub struct Matching {
     reflected: Mat<c64>,
     incoming: Mat<c64>,
     sqrt_velocity: Vec<c64>,
+    sqrt_velocity_left: Vec<c64>,
     dstar: Vec<c64>,
 }
 
@@ -50,38 +51,43 @@ impl Matching {
                 ur[(i - ly, j)] / lr[j] * s
             }
         });
-        let sqrt_velocity = (0..ly)
-            .map(|i| {
-                if i < open {
-                    c64::new(modes.velocity[i].sqrt(), 0.0)
-                } else {
-                    z
-                }
-            })
-            .collect();
+        let weights = |v: &[f64]| -> Vec<c64> {
+            (0..ly)
+                .map(|i| {
+                    if i < open {
+                        c64::new(v[i].sqrt(), 0.0)
+                    } else {
+                        z
+                    }
+                })
+                .collect()
+        };
+        let sqrt_velocity = weights(&modes.velocity);
+        let sqrt_velocity_left = weights(&modes.velocity_left);
         Matching {
             start_next,
             start_cur: ur.clone(),
             reflected,
             incoming,
             sqrt_velocity,
+            sqrt_velocity_left,
             dstar: gauge_phases(ly, phi).iter().map(|d| d.conj()).collect(),
         }
     }
 }
 
-/// Conductance (e^2/h) between square-lattice leads for potential `v` (row-major `lx x ly`),
-/// QR every `q` slices, given the matching data of the point. Also generates
-/// `conductance_square_leads_pullback` (gradient in `v`) and `..._gradcheck`.
-#[differentiable(wrt(v), check)]
-pub fn conductance_square_leads(
+/// Flux-normalized transmission and reflection amplitudes between square-lattice leads,
+/// `(t, r)` (`ly x open`; rows of closed channels are zero), for potential `v` (row-major
+/// `lx x ly`), QR every `q` slices, given the matching data of the point.
+#[differentiable(wrt(v))]
+pub fn square_amplitudes(
     v: &[f64],
     lx: usize,
     ly: usize,
     e: f64,
     q: usize,
     m: &Matching,
-) -> f64 {
+) -> (Mat<c64>, Mat<c64>) {
     let minus_one = vec![c64::new(-1.0, 0.0); ly - 1];
     let none = vec![c64::new(0.0, 0.0); ly - 1];
     let mut next = m.start_next.clone();
@@ -112,10 +118,45 @@ pub fn conductance_square_leads(
     let left = linalg::vstack(&next, &cur);
     let k = linalg::hstack(&left, &m.reflected);
     let sol = linalg::solve(&k, &m.incoming);
-    let (c2, _reflection) = linalg::split_rows(&sol, ly);
+    let (c2, refl) = linalg::split_rows(&sol, ly);
     let c1 = tmm::undo_r_factors(&c2, &rs);
     let t = linalg::tridiag_matmul(&m.sqrt_velocity, &none, &none, &c1);
+    let r = linalg::tridiag_matmul(&m.sqrt_velocity_left, &none, &none, &refl);
+    (t, r)
+}
+
+/// Conductance (e^2/h) between square-lattice leads, `G = Σ |t_ij|²`. Also generates
+/// `conductance_square_leads_pullback` (gradient in `v`) and `..._gradcheck`.
+#[differentiable(wrt(v), check)]
+pub fn conductance_square_leads(
+    v: &[f64],
+    lx: usize,
+    ly: usize,
+    e: f64,
+    q: usize,
+    m: &Matching,
+) -> f64 {
+    let (t, _r) = square_amplitudes(v, lx, ly, e, q, m);
     linalg::frob2(&t)
+}
+
+/// Transmission and reflection `(T, R)` summed over channels (`T + R` = number of open
+/// channels: current conservation).
+pub fn transmission_reflection(
+    v: &[f64],
+    lattice: Lattice,
+    phi: f64,
+    e: f64,
+    q: usize,
+) -> Result<(f64, f64), LeadError> {
+    let Lattice { lx, ly } = lattice;
+    let modes = square_lead_modes(ly, phi, e)?;
+    if modes.open == 0 {
+        return Ok((0.0, 0.0));
+    }
+    let m = Matching::new(&modes, ly, phi);
+    let (t, r) = square_amplitudes(v, lx, ly, e, q, &m);
+    Ok((linalg::frob2(&t), linalg::frob2(&r)))
 }
 
 /// `G(phi, E)` between square-lattice leads; 0 when the leads have no open channel.
