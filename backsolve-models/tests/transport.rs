@@ -573,3 +573,24 @@ fn current_conservation_with_square_leads() {
         }
     }
 }
+
+#[test]
+fn current_conservation_with_wire_leads() {
+    use backsolve_models::transport::wire_amplitudes;
+    for (seed, (lx, ly)) in [(111u64, (7usize, 4usize)), (112, (5, 6))] {
+        let v = random_potential(lx, ly, 3.0, seed);
+        for &(phi, e, k) in &[(0.0, 0.3, 1.1), (0.09, -1.2, 2.0), (0.17, 0.8, 0.7)] {
+            let (t, r) = wire_amplitudes(&v, lx, ly, phi, e, k, 2);
+            let (tt, rr) = (linalg::frob2(&t), linalg::frob2(&r));
+            assert!(
+                (tt + rr - ly as f64).abs() < 1e-10,
+                "T + R = {} for {ly} channels",
+                tt + rr
+            );
+            assert!(
+                tt > 1e-3 && rr > 1e-3,
+                "both nontrivial: T = {tt}, R = {rr}"
+            );
+        }
+    }
+}

@@ -21,15 +21,16 @@ use backsolve::linalg::{self, Triangle};
 use backsolve_macros::differentiable;
 use std::f64::consts::PI;
 
-/// Conductance (e^2/h) through the lattice between parallel-wire leads of wavenumber `k`, with
-/// QR every `q` slices. `v` is the potential, row-major `lx x ly`. Also generates
-/// `conductance_wires_pullback` (the gradient with respect to `v`) and
-/// `conductance_wires_gradcheck`.
+/// Transmission and reflection amplitudes `(t, r)` (`ly x ly`, column = incoming channel)
+/// between parallel-wire leads of wavenumber `k`, QR every `q` slices; `v` is the potential,
+/// row-major `lx x ly`. All channels share `k`, so no flux normalization is needed.
 ///
 /// The block `[psi_{x+1}; psi_x]` is carried as two `ly x ly` matrices; the slice Hamiltonian is
-/// tridiagonal (`<y+1|H_x|y> = -e^{i 2 pi phi x}`), applied in O(ly²) per slice.
-#[differentiable(wrt(v), check)]
-pub fn conductance_wires(
+/// tridiagonal (`<y+1|H_x|y> = -e^{i 2 pi phi x}`), applied in O(ly²) per slice. At the left
+/// end `psi_0 = I + r`, so `r = A X - I` with `A` the orthonormal block and `X` the matching
+/// solution before the `R` factors are undone.
+#[differentiable(wrt(v))]
+pub fn wire_amplitudes(
     v: &[f64],
     lx: usize,
     ly: usize,
@@ -37,7 +38,7 @@ pub fn conductance_wires(
     e: f64,
     k: f64,
     q: usize,
-) -> f64 {
+) -> (Mat<c64>, Mat<c64>) {
     let eik = c64::new(k.cos(), k.sin());
     // [psi_lx; psi_{lx-1}] = [e^{ik} I; I]
     let mut next = Mat::<c64>::zeros(ly, ly);
@@ -74,12 +75,33 @@ pub fn conductance_wires(
     // B - e^{ik} A with A = psi_0, B = psi_{-1}.
     let m = &cur - faer::Scale(eik) * &next;
     let mut rhs = Mat::<c64>::zeros(ly, ly);
+    let mut identity = Mat::<c64>::zeros(ly, ly);
     for i in 0..ly {
         rhs[(i, i)] = c64::new(0.0, -2.0 * k.sin());
+        identity[(i, i)] = c64::new(1.0, 0.0);
     }
     let x = linalg::solve(&m, &rhs);
-    let c = undo_r_factors(&x, &rs);
-    linalg::frob2(&c)
+    let t = undo_r_factors(&x, &rs);
+    let psi0 = linalg::matmul(&next, &x);
+    let r = &psi0 - &identity;
+    (t, r)
+}
+
+/// Conductance (e^2/h) through the lattice between parallel-wire leads of wavenumber `k`, with
+/// QR every `q` slices: `G = Σ |t_ij|²`. Also generates `conductance_wires_pullback` (the
+/// gradient with respect to `v`) and `conductance_wires_gradcheck`.
+#[differentiable(wrt(v), check)]
+pub fn conductance_wires(
+    v: &[f64],
+    lx: usize,
+    ly: usize,
+    phi: f64,
+    e: f64,
+    k: f64,
+    q: usize,
+) -> f64 {
+    let (t, _r) = wire_amplitudes(v, lx, ly, phi, e, k, q);
+    linalg::frob2(&t)
 }
 
 /// The QR step of the sweep: the block `[next; cur]` replaced by its orthonormal `Q`, split
