@@ -156,3 +156,114 @@ pub fn misfit_and_gradient(
             (c1 + c2, g1)
         })
 }
+
+/// Which leads (and whether spin) a simulation uses.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Model {
+    /// The paper's parallel-wire leads, spinless.
+    Wires(WireLead),
+    /// Clean square-lattice leads carrying the field, spinless.
+    Square,
+    /// Spinful: exchange `j` to a site magnetization, wire leads with spin-dependent
+    /// wavenumbers.
+    Spinful {
+        /// Exchange coupling `J`.
+        j: f64,
+        /// Lead wavenumber of spin up.
+        k_up: f64,
+        /// Lead wavenumber of spin down.
+        k_down: f64,
+    },
+}
+
+/// Why a point or a map could not be computed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransportError {
+    /// The square-lattice lead has no well-defined modes here.
+    Lead(super::LeadError),
+    /// The spinful model needs a magnetization `lx x ly x 3`.
+    Magnetization { len: usize, expected: usize },
+    /// The potential does not fit the lattice.
+    Potential { len: usize, expected: usize },
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Lead(e) => write!(f, "{e}"),
+            TransportError::Magnetization { len, expected } => write!(
+                f,
+                "the spinful model needs a magnetization of {expected} values (lx x ly x 3), got {len}"
+            ),
+            TransportError::Potential { len, expected } => write!(
+                f,
+                "the potential has {len} values, the lattice needs {expected}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// `G` at one `(phi, E)` (e^2/h; both spins for the spinful model), 0 where the leads are
+/// closed.
+pub fn conductance_point(
+    model: &Model,
+    lattice: Lattice,
+    q: usize,
+    v: &[f64],
+    m: Option<&[f64]>,
+    phi: f64,
+    e: f64,
+) -> Result<f64, TransportError> {
+    let Lattice { lx, ly } = lattice;
+    if v.len() != lx * ly {
+        return Err(TransportError::Potential {
+            len: v.len(),
+            expected: lx * ly,
+        });
+    }
+    match model {
+        Model::Wires(lead) => Ok(match lead.wavenumber(e) {
+            Some(k) => conductance_wires(v, lx, ly, phi, e, k, q),
+            None => 0.0,
+        }),
+        Model::Square => {
+            super::conductance_square(v, lattice, phi, e, q).map_err(TransportError::Lead)
+        }
+        Model::Spinful { j, k_up, k_down } => {
+            let m = m.unwrap_or(&[]);
+            if m.len() != 3 * lx * ly {
+                return Err(TransportError::Magnetization {
+                    len: m.len(),
+                    expected: 3 * lx * ly,
+                });
+            }
+            Ok(super::conductance_spinful(
+                v, m, *j, lx, ly, phi, e, *k_up, *k_down, q,
+            ))
+        }
+    }
+}
+
+/// `G[i_phi, j_E]` (row-major) for any model, parallel across points; `tick` is called once per
+/// finished point (a progress bar).
+pub fn simulate_map(
+    model: &Model,
+    lattice: Lattice,
+    q: usize,
+    v: &[f64],
+    m: Option<&[f64]>,
+    grid: &Grid,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<f64>, TransportError> {
+    (0..grid.len())
+        .into_par_iter()
+        .map(|p| {
+            let (phi, e) = grid.point(p);
+            let g = conductance_point(model, lattice, q, v, m, phi, e);
+            tick();
+            g
+        })
+        .collect()
+}

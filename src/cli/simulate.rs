@@ -1,0 +1,202 @@
+//! `backsolve simulate CONFIG.toml`: a conductance map from a config file.
+
+use super::config::{self, Config};
+use super::output::{read_npy, write_heatmap, write_npy};
+use backsolve_models::transport::{open_channels, simulate_map, Grid, Lattice, Model, WireLead};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Everything a run needs, validated.
+struct Run {
+    lattice: Lattice,
+    model: Model,
+    q: usize,
+    v: Vec<f64>,
+    m: Option<Vec<f64>>,
+    grid: Grid,
+    out: PathBuf,
+}
+
+fn finite(name: &str, x: f64) -> Result<f64, String> {
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(format!("{name} must be a finite number, got {x}"))
+    }
+}
+
+fn wavenumber(name: &str, k: f64) -> Result<f64, String> {
+    let k = finite(name, k)?;
+    if k > 0.0 && k < std::f64::consts::PI {
+        Ok(k)
+    } else {
+        Err(format!("{name} must lie in (0, pi), got {k}"))
+    }
+}
+
+fn load_array(base: &Path, file: &Path, field: &str, shape: &[u64]) -> Result<Vec<f64>, String> {
+    let path = base.join(file);
+    let (data, got) = read_npy(&path)?;
+    if got != shape {
+        return Err(format!(
+            "{field}: {} has shape {got:?}, the lattice needs {shape:?} (row index x)",
+            path.display()
+        ));
+    }
+    if let Some(i) = data.iter().position(|x| !x.is_finite()) {
+        return Err(format!(
+            "{field}: {} holds NaN or infinity at flat index {i}",
+            path.display()
+        ));
+    }
+    Ok(data)
+}
+
+fn model(cfg: &Config) -> Result<Model, String> {
+    let l = &cfg.leads;
+    if let Some(mag) = &cfg.magnetization {
+        if l.kind != "wires" {
+            return Err(format!(
+                "leads.kind: the spinful model uses \"wires\" leads, got \"{}\"",
+                l.kind
+            ));
+        }
+        let (Some(ku), Some(kd)) = (l.k_up, l.k_down) else {
+            return Err("leads: the spinful model needs k_up and k_down".into());
+        };
+        return Ok(Model::Spinful {
+            j: finite("magnetization.exchange", mag.exchange)?,
+            k_up: wavenumber("leads.k_up", ku)?,
+            k_down: wavenumber("leads.k_down", kd)?,
+        });
+    }
+    if l.k_up.is_some() || l.k_down.is_some() {
+        return Err("leads: k_up/k_down need a [magnetization] (the spinful model)".into());
+    }
+    match l.kind.as_str() {
+        "wires" => match (l.k, l.onsite) {
+            (Some(k), None) => Ok(Model::Wires(WireLead::Wavenumber(wavenumber("leads.k", k)?))),
+            (None, Some(eps)) => Ok(Model::Wires(WireLead::OnSite(finite("leads.onsite", eps)?))),
+            _ => Err("leads: wire leads need exactly one of k (fixed wavenumber) or onsite (fixed on-site energy)".into()),
+        },
+        "square" => {
+            if l.k.is_some() || l.onsite.is_some() {
+                return Err("leads: square-lattice leads take no k or onsite".into());
+            }
+            Ok(Model::Square)
+        }
+        other => Err(format!("leads.kind: expected \"wires\" or \"square\", got \"{other}\"")),
+    }
+}
+
+fn grid(cfg: &Config) -> Result<Grid, String> {
+    let axis = |name: &str, (a, b, n): (f64, f64, usize)| -> Result<(f64, f64, usize), String> {
+        if n == 0 {
+            return Err(format!("{name}: the number of points must be at least 1"));
+        }
+        Ok((finite(name, a)?, finite(name, b)?, n))
+    };
+    Ok(Grid::linspace(
+        axis("grid.phi", cfg.grid.phi)?,
+        axis("grid.energy", cfg.grid.energy)?,
+    ))
+}
+
+fn prepare(path: &Path, out_override: Option<&Path>) -> Result<Run, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cfg = config::parse(&text, &path.display().to_string())?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let (lx, ly) = (cfg.lattice.lx, cfg.lattice.ly);
+    if lx == 0 || ly == 0 {
+        return Err(format!(
+            "lattice: lx and ly must be at least 1, got {lx} x {ly}"
+        ));
+    }
+    if cfg.solver.q == 0 {
+        return Err("solver.q: the QR interval must be at least 1".into());
+    }
+    let model = model(&cfg)?;
+    let v = match &cfg.potential {
+        Some(p) => load_array(base, &p.file, "potential.file", &[lx as u64, ly as u64])?,
+        None => vec![0.0; lx * ly],
+    };
+    let m = match &cfg.magnetization {
+        Some(mg) => Some(load_array(
+            base,
+            &mg.file,
+            "magnetization.file",
+            &[lx as u64, ly as u64, 3],
+        )?),
+        None => None,
+    };
+    let grid = grid(&cfg)?;
+    let closed_everywhere = match &model {
+        Model::Wires(lead) => grid.energies.iter().all(|&e| lead.wavenumber(e).is_none()),
+        Model::Square => grid.phis.iter().all(|&p| {
+            grid.energies
+                .iter()
+                .all(|&e| open_channels(ly, p, e) == Ok(0))
+        }),
+        Model::Spinful { .. } => false,
+    };
+    if closed_everywhere {
+        return Err(
+            "leads: the leads are closed at every energy of the grid; nothing would conduct".into(),
+        );
+    }
+    let out = out_override
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| base.join(&cfg.output.dir));
+    Ok(Run {
+        lattice: Lattice { lx, ly },
+        model,
+        q: cfg.solver.q,
+        v,
+        m,
+        grid,
+        out,
+    })
+}
+
+/// Run `simulate`.
+pub fn run(config: &Path, out: Option<&Path>) -> Result<(), String> {
+    let run = prepare(config, out)?;
+    let n = run.grid.len() as u64;
+    let bar = ProgressBar::new(n);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} points, {elapsed} elapsed, eta {eta}")
+            .expect("valid template"),
+    );
+    let start = Instant::now();
+    let g = simulate_map(
+        &run.model,
+        run.lattice,
+        run.q,
+        &run.v,
+        run.m.as_deref(),
+        &run.grid,
+        &|| bar.inc(1),
+    )
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    let took = start.elapsed();
+    std::fs::create_dir_all(&run.out).map_err(|e| format!("{}: {e}", run.out.display()))?;
+    let (rows, cols) = (run.grid.phis.len(), run.grid.energies.len());
+    let npy = run.out.join("G.npy");
+    let png = run.out.join("G.png");
+    write_npy(&npy, &g, &[rows as u64, cols as u64])?;
+    write_heatmap(&png, &g, rows, cols)?;
+    let (lo, hi) = g
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    let mean = g.iter().sum::<f64>() / g.len() as f64;
+    println!(
+        "G(phi, E) on {rows} x {cols} points, lattice {} x {}, {:?}, q = {}: min {lo:.6}, max {hi:.6}, mean {mean:.6} e^2/h, {:.2?}",
+        run.lattice.lx, run.lattice.ly, run.model, run.q, took
+    );
+    println!("wrote {} and {}", npy.display(), png.display());
+    Ok(())
+}
