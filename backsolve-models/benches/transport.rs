@@ -21,17 +21,13 @@ fn maps(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(6));
     let grid = Grid::linspace((0.0, 0.1, 31), (-1.0, 1.0, 21));
     for &(lx, ly) in &[(20usize, 10usize), (40, 20)] {
-        let sys = WireSystem {
-            lattice: Lattice { lx, ly },
-            lead: WireLead::Wavenumber(1.0),
-            q: 4,
-        };
+        let (model, lattice) = (Model::Wires(WireLead::Wavenumber(1.0)), Lattice { lx, ly });
         let truth = potential(lx * ly, 1);
-        let target = conductance_map(&truth, &sys, &grid);
+        let target = simulate_map(&model, lattice, 4, &truth, None, &grid, &|| ()).unwrap();
         let v = potential(lx * ly, 2);
         let label = format!("{lx}x{ly}");
         g.bench_with_input(BenchmarkId::new("forward", &label), &v, |b, v| {
-            b.iter(|| conductance_map(black_box(v), &sys, &grid))
+            b.iter(|| simulate_map(&model, lattice, 4, black_box(v), None, &grid, &|| ()).unwrap())
         });
         g.bench_with_input(
             BenchmarkId::new("value_and_gradient", &label),

@@ -200,59 +200,121 @@ fn gradient_of_the_conductance_matches_finite_differences() {
 
 mod maps {
     use super::*;
-    use backsolve_models::transport::{conductance_map, misfit_and_gradient, Grid, WireSystem};
+    use backsolve_models::transport::{misfit_and_gradient, simulate_map, Grid, Model};
 
-    fn system() -> WireSystem {
-        WireSystem {
-            lattice: Lattice { lx: 5, ly: 3 },
-            lead: WireLead::Wavenumber(1.1),
-            q: 2,
-        }
+    fn lattice() -> Lattice {
+        Lattice { lx: 5, ly: 3 }
     }
 
     #[test]
     fn map_matches_pointwise_conductances() {
         let v = random_potential(5, 3, 2.0, 21);
         let grid = Grid::linspace((0.0, 0.2, 4), (-1.0, 1.0, 3));
-        let map = conductance_map(&v, &system(), &grid);
+        let model = Model::Wires(WireLead::Wavenumber(1.1));
+        let map = simulate_map(&model, lattice(), 2, &v, None, &grid, &|| ()).unwrap();
         for (i, &phi) in grid.phis.iter().enumerate() {
             for (j, &e) in grid.energies.iter().enumerate() {
-                let g = conductance(
-                    &v,
-                    Lattice { lx: 5, ly: 3 },
-                    WireLead::Wavenumber(1.1),
-                    phi,
-                    e,
-                    2,
-                );
+                let g = conductance(&v, lattice(), WireLead::Wavenumber(1.1), phi, e, 2);
                 assert_eq!(map[i * 3 + j], g);
             }
         }
     }
 
-    #[test]
-    fn misfit_gradient_matches_finite_differences() {
-        let sys = system();
+    /// The misfit gradient of every model against finite differences of the misfit itself.
+    fn check_misfit(model: Model, m: Option<Vec<f64>>) {
         let grid = Grid::linspace((0.0, 0.15, 3), (-0.8, 0.9, 4));
         let truth = random_potential(5, 3, 2.0, 22);
-        let target = conductance_map(&truth, &sys, &grid);
+        let target =
+            simulate_map(&model, lattice(), 2, &truth, m.as_deref(), &grid, &|| ()).unwrap();
         let v = random_potential(5, 3, 2.0, 23);
         let weights: Vec<f64> = (0..grid.len()).map(|p| 1.0 + 0.1 * p as f64).collect();
-        let (c, g) = misfit_and_gradient(&v, &sys, &grid, &target, Some(&weights));
-        assert!(c > 1e-4, "the start is away from the truth: {c}");
-        let cost = |w: &[f64]| misfit_and_gradient(w, &sys, &grid, &target, Some(&weights)).0;
-        let report = backsolve_core::check_gradient(
-            &[("v", v.len())],
+        let fit = misfit_and_gradient(
+            &model,
+            lattice(),
+            2,
             &v,
-            &g,
+            m.as_deref(),
+            &grid,
+            &target,
+            Some(&weights),
+        )
+        .unwrap();
+        assert!(
+            fit.cost > 1e-4,
+            "the start is away from the truth: {}",
+            fit.cost
+        );
+        // Flatten (v, m) into one parameter vector for the check.
+        let nv = v.len();
+        let mut x = v.clone();
+        x.extend(m.iter().flatten());
+        let mut grad = fit.grad_v.clone();
+        grad.extend(fit.grad_m.iter().flatten());
+        let cost = |p: &[f64]| {
+            let mm = m.as_ref().map(|_| p[nv..].to_vec());
+            misfit_and_gradient(
+                &model,
+                lattice(),
+                2,
+                &p[..nv],
+                mm.as_deref(),
+                &grid,
+                &target,
+                Some(&weights),
+            )
+            .unwrap()
+            .cost
+        };
+        let mut blocks = vec![("v", nv)];
+        if let Some(m) = &m {
+            blocks.push(("m", m.len()));
+        }
+        let report = backsolve_core::check_gradient(
+            &blocks,
+            &x,
+            &grad,
             cost,
             &backsolve_core::CheckOptions::default(),
         );
         report.assert_close(1e-6);
-        let (c0, g0) = misfit_and_gradient(&truth, &sys, &grid, &target, None);
+        let at_truth = misfit_and_gradient(
+            &model,
+            lattice(),
+            2,
+            &truth,
+            m.as_deref(),
+            &grid,
+            &target,
+            None,
+        )
+        .unwrap();
         assert!(
-            c0 < 1e-28 && g0.iter().all(|x| x.abs() < 1e-13),
+            at_truth.cost < 1e-28 && at_truth.grad_v.iter().all(|x| x.abs() < 1e-13),
             "zero at the truth"
+        );
+    }
+
+    #[test]
+    fn misfit_gradient_with_wire_leads() {
+        check_misfit(Model::Wires(WireLead::Wavenumber(1.1)), None);
+    }
+
+    #[test]
+    fn misfit_gradient_with_square_leads() {
+        check_misfit(Model::Square, None);
+    }
+
+    #[test]
+    fn misfit_gradient_with_magnetization() {
+        let mut rng = SplitMix64(24);
+        let m: Vec<f64> = (0..45).map(|_| rng.range(-1.0, 1.0)).collect();
+        check_misfit(
+            Model::Spinful {
+                j: 0.8,
+                k_up: 0.9,
+                k_down: 1.8,
+            },
+            Some(m),
         );
     }
 }

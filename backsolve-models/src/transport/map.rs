@@ -5,7 +5,11 @@
 //! over threads with rayon, and per-point gradients are summed in a fixed tree order given by
 //! rayon's reduction, so results do not depend on the machine beyond floating-point rounding.
 
-use super::{conductance_wires, conductance_wires_pullback, Lattice, WireLead};
+use super::leads::square_lead_modes;
+use super::square::{conductance_square_leads_pullback, Matching};
+use super::{
+    conductance_spinful_pullback, conductance_wires, conductance_wires_pullback, Lattice, WireLead,
+};
 use rayon::prelude::*;
 
 /// The flux and energy values of a map; `G[i_phi, j_E]` is stored row-major.
@@ -51,110 +55,6 @@ impl Grid {
         let ne = self.energies.len();
         (self.phis[p / ne], self.energies[p % ne])
     }
-}
-
-/// A two-terminal system between parallel-wire leads, solved with QR every `q` slices.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct WireSystem {
-    /// Size of the scattering region.
-    pub lattice: Lattice,
-    /// The leads.
-    pub lead: WireLead,
-    /// QR interval of the transfer-matrix sweep.
-    pub q: usize,
-}
-
-impl WireSystem {
-    fn check(&self, v: &[f64]) {
-        let (lx, ly) = (self.lattice.lx, self.lattice.ly);
-        assert_eq!(
-            v.len(),
-            lx * ly,
-            "conductance map: the potential has {} values, the lattice {lx}x{ly} needs {}",
-            v.len(),
-            lx * ly
-        );
-        assert!(
-            self.q > 0,
-            "conductance map: QR interval q must be at least 1"
-        );
-    }
-}
-
-/// `G[i_phi, j_E]` over the grid (row-major), 0 where the leads are closed.
-pub fn conductance_map(v: &[f64], sys: &WireSystem, grid: &Grid) -> Vec<f64> {
-    sys.check(v);
-    let Lattice { lx, ly } = sys.lattice;
-    (0..grid.len())
-        .into_par_iter()
-        .map(|p| {
-            let (phi, e) = grid.point(p);
-            match sys.lead.wavenumber(e) {
-                Some(k) => conductance_wires(v, lx, ly, phi, e, k, sys.q),
-                None => 0.0,
-            }
-        })
-        .collect()
-}
-
-/// The misfit `C = (1/N) Σ_p w_p (G_p - target_p)²` and its gradient with respect to the
-/// potential, from the generated pullback of the transfer-matrix sweep (`d_ret` per point is
-/// `2 w_p (G_p - target_p) / N`). `weights` defaults to 1 (set `1/sigma_p²` for measured data).
-pub fn misfit_and_gradient(
-    v: &[f64],
-    sys: &WireSystem,
-    grid: &Grid,
-    target: &[f64],
-    weights: Option<&[f64]>,
-) -> (f64, Vec<f64>) {
-    sys.check(v);
-    assert_eq!(
-        target.len(),
-        grid.len(),
-        "misfit: the target map has {} values, the grid {}x{} needs {}",
-        target.len(),
-        grid.phis.len(),
-        grid.energies.len(),
-        grid.len()
-    );
-    if let Some(w) = weights {
-        assert_eq!(
-            w.len(),
-            grid.len(),
-            "misfit: {} weights for {} grid points",
-            w.len(),
-            grid.len()
-        );
-    }
-    let Lattice { lx, ly } = sys.lattice;
-    let n = grid.len().max(1) as f64;
-    let zero = || (0.0, vec![0.0; v.len()]);
-    (0..grid.len())
-        .into_par_iter()
-        .fold(zero, |(mut c, mut g), p| {
-            let (phi, e) = grid.point(p);
-            let w = weights.map_or(1.0, |w| w[p]);
-            match sys.lead.wavenumber(e) {
-                Some(k) => {
-                    // Value and gradient in one call: the pullback returns the primal.
-                    let mut dv = vec![0.0; v.len()];
-                    let gp = conductance_wires_pullback(v, lx, ly, phi, e, k, sys.q, 1.0, &mut dv);
-                    let r = gp - target[p];
-                    c += w * r * r / n;
-                    let s = 2.0 * w * r / n;
-                    g.iter_mut().zip(&dv).for_each(|(gi, di)| *gi += s * di);
-                }
-                None => {
-                    let r = target[p];
-                    c += w * r * r / n;
-                }
-            }
-            (c, g)
-        })
-        .reduce(zero, |(c1, mut g1), (c2, g2)| {
-            g1.iter_mut().zip(&g2).for_each(|(a, b)| *a += b);
-            (c1 + c2, g1)
-        })
 }
 
 /// Which leads (and whether spin) a simulation uses.
@@ -266,4 +166,130 @@ pub fn simulate_map(
             g
         })
         .collect()
+}
+
+/// The misfit of a map and its gradient.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Misfit {
+    /// `C = (1/N) Σ_p w_p (G_p - target_p)²`.
+    pub cost: f64,
+    /// `∂C/∂V`, row-major like the potential.
+    pub grad_v: Vec<f64>,
+    /// `∂C/∂m` for the spinful model, row-major `lx x ly x 3`.
+    pub grad_m: Option<Vec<f64>>,
+}
+
+/// The value of one point and its gradient, from the generated pullbacks (`d_ret = 1`).
+fn point_pullback(
+    model: &Model,
+    lattice: Lattice,
+    q: usize,
+    v: &[f64],
+    m: Option<&[f64]>,
+    phi: f64,
+    e: f64,
+) -> Result<(f64, Vec<f64>, Option<Vec<f64>>), TransportError> {
+    let Lattice { lx, ly } = lattice;
+    let mut dv = vec![0.0; v.len()];
+    match model {
+        Model::Wires(lead) => {
+            let g = match lead.wavenumber(e) {
+                Some(k) => conductance_wires_pullback(v, lx, ly, phi, e, k, q, 1.0, &mut dv),
+                None => 0.0,
+            };
+            Ok((g, dv, None))
+        }
+        Model::Square => {
+            let modes = square_lead_modes(ly, phi, e).map_err(TransportError::Lead)?;
+            if modes.open == 0 {
+                return Ok((0.0, dv, None));
+            }
+            let mm = Matching::new(&modes, ly, phi);
+            let g = conductance_square_leads_pullback(v, lx, ly, e, q, &mm, 1.0, &mut dv);
+            Ok((g, dv, None))
+        }
+        Model::Spinful { j, k_up, k_down } => {
+            let m = m.unwrap_or(&[]);
+            if m.len() != 3 * lx * ly {
+                return Err(TransportError::Magnetization {
+                    len: m.len(),
+                    expected: 3 * lx * ly,
+                });
+            }
+            let mut dm = vec![0.0; m.len()];
+            let g = conductance_spinful_pullback(
+                v, m, *j, lx, ly, phi, e, *k_up, *k_down, q, 1.0, &mut dv, &mut dm,
+            );
+            Ok((g, dv, Some(dm)))
+        }
+    }
+}
+
+/// The misfit `C = (1/N) Σ_p w_p (G_p - target_p)²` of a map and its gradient with respect to
+/// the potential (and the magnetization, for the spinful model), from the generated pullbacks:
+/// the per-point `d_ret` is `2 w_p (G_p - target_p) / N`. `weights` defaults to 1 (use
+/// `1/sigma_p²` for measured data). Parallel across points with rayon.
+#[allow(clippy::too_many_arguments)]
+pub fn misfit_and_gradient(
+    model: &Model,
+    lattice: Lattice,
+    q: usize,
+    v: &[f64],
+    m: Option<&[f64]>,
+    grid: &Grid,
+    target: &[f64],
+    weights: Option<&[f64]>,
+) -> Result<Misfit, TransportError> {
+    assert_eq!(
+        target.len(),
+        grid.len(),
+        "misfit: the target map has {} values, the grid {}x{} needs {}",
+        target.len(),
+        grid.phis.len(),
+        grid.energies.len(),
+        grid.len()
+    );
+    if let Some(w) = weights {
+        assert_eq!(
+            w.len(),
+            grid.len(),
+            "misfit: {} weights for {} grid points",
+            w.len(),
+            grid.len()
+        );
+    }
+    if v.len() != lattice.lx * lattice.ly {
+        return Err(TransportError::Potential {
+            len: v.len(),
+            expected: lattice.lx * lattice.ly,
+        });
+    }
+    let n = grid.len().max(1) as f64;
+    let nm = m.map_or(0, <[f64]>::len);
+    let (cost, grad_v, grad_m) = (0..grid.len())
+        .into_par_iter()
+        .map(|p| {
+            let (phi, e) = grid.point(p);
+            let w = weights.map_or(1.0, |w| w[p]);
+            let (g, dv, dm) = point_pullback(model, lattice, q, v, m, phi, e)?;
+            let r = g - target[p];
+            let s = 2.0 * w * r / n;
+            let dv: Vec<f64> = dv.iter().map(|x| s * x).collect();
+            let dm: Vec<f64> =
+                dm.map_or_else(|| vec![0.0; nm], |d| d.iter().map(|x| s * x).collect());
+            Ok((w * r * r / n, dv, dm))
+        })
+        .try_reduce(
+            || (0.0, vec![0.0; v.len()], vec![0.0; nm]),
+            |(c1, mut a1, mut b1), (c2, a2, b2)| {
+                a1.iter_mut().zip(&a2).for_each(|(x, y)| *x += y);
+                b1.iter_mut().zip(&b2).for_each(|(x, y)| *x += y);
+                Ok((c1 + c2, a1, b1))
+            },
+        )?;
+    Ok(Misfit {
+        cost,
+        grad_v,
+        grad_m: m.map(|_| grad_m),
+    })
 }
