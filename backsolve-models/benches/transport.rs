@@ -4,7 +4,7 @@
 
 use backsolve_core::SplitMix64;
 use backsolve_models::transport::{
-    conductance_map, misfit_and_gradient, Grid, Lattice, WireLead, WireSystem,
+    misfit_and_gradient, simulate_map, Grid, Lattice, Model, WireLead,
 };
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::time::Duration;
@@ -20,8 +20,9 @@ fn maps(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(6));
     let grid = Grid::linspace((0.0, 0.1, 31), (-1.0, 1.0, 21));
+    let model = Model::Wires(WireLead::Wavenumber(1.0));
     for &(lx, ly) in &[(20usize, 10usize), (40, 20)] {
-        let (model, lattice) = (Model::Wires(WireLead::Wavenumber(1.0)), Lattice { lx, ly });
+        let lattice = Lattice { lx, ly };
         let truth = potential(lx * ly, 1);
         let target = simulate_map(&model, lattice, 4, &truth, None, &grid, &|| ()).unwrap();
         let v = potential(lx * ly, 2);
@@ -32,7 +33,21 @@ fn maps(c: &mut Criterion) {
         g.bench_with_input(
             BenchmarkId::new("value_and_gradient", &label),
             &v,
-            |b, v| b.iter(|| misfit_and_gradient(black_box(v), &sys, &grid, &target, None)),
+            |b, v| {
+                b.iter(|| {
+                    misfit_and_gradient(
+                        &model,
+                        lattice,
+                        4,
+                        black_box(v),
+                        None,
+                        &grid,
+                        &target,
+                        None,
+                    )
+                    .unwrap()
+                })
+            },
         );
     }
     g.finish();

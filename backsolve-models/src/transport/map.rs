@@ -179,6 +179,9 @@ pub struct Misfit {
     pub grad_m: Option<Vec<f64>>,
 }
 
+/// A point's value, its gradient in `V`, and in `m` for the spinful model.
+type PointGradient = (f64, Vec<f64>, Option<Vec<f64>>);
+
 /// The value of one point and its gradient, from the generated pullbacks (`d_ret = 1`).
 fn point_pullback(
     model: &Model,
@@ -188,7 +191,7 @@ fn point_pullback(
     m: Option<&[f64]>,
     phi: f64,
     e: f64,
-) -> Result<(f64, Vec<f64>, Option<Vec<f64>>), TransportError> {
+) -> Result<PointGradient, TransportError> {
     let Lattice { lx, ly } = lattice;
     let mut dv = vec![0.0; v.len()];
     match model {
