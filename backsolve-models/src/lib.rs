@@ -4,6 +4,8 @@
 //! - [`transport`]: two-terminal conductance of a 2D tight-binding conductor in a magnetic field
 //!   by the transfer-matrix method (seed paper "backsolution", sections II.2, III).
 
+#![warn(missing_docs)]
+
 // The generated code names the runtime as `::backsolve`.
 extern crate backsolve_core as backsolve;
 

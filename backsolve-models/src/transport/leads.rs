@@ -41,7 +41,12 @@ pub enum LeadError {
     NoConvergence,
     /// The modes did not split into `ly` right- and `ly` left-movers: `E` sits on a band edge
     /// (a degenerate `lambda`); move the energy slightly.
-    BandEdge { e: f64, phi: f64 },
+    BandEdge {
+        /// The energy.
+        e: f64,
+        /// The flux.
+        phi: f64,
+    },
 }
 
 impl std::fmt::Display for LeadError {

@@ -82,9 +82,19 @@ pub enum TransportError {
     /// The square-lattice lead has no well-defined modes here.
     Lead(super::LeadError),
     /// The spinful model needs a magnetization `lx x ly x 3`.
-    Magnetization { len: usize, expected: usize },
+    Magnetization {
+        /// Values given.
+        len: usize,
+        /// Values needed.
+        expected: usize,
+    },
     /// The potential does not fit the lattice.
-    Potential { len: usize, expected: usize },
+    Potential {
+        /// Values given.
+        len: usize,
+        /// Values needed.
+        expected: usize,
+    },
 }
 
 impl std::fmt::Display for TransportError {
