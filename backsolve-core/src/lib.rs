@@ -9,6 +9,7 @@
 pub mod adjoint;
 pub mod differentiable;
 pub mod gradcheck;
+pub mod inverse;
 #[cfg(feature = "faer")]
 pub mod linalg;
 #[cfg(feature = "faer")]
