@@ -218,7 +218,7 @@ fn costs_and_regularizers_have_the_right_gradients() {
             &[("x", 12)],
             &x,
             &g,
-            |p| reg.apply(p, 3, 4, &mut vec![0.0; 12]),
+            |p| reg.apply(p, 3, 4, &mut [0.0; 12]),
             &CheckOptions::default(),
         );
         report.assert_close(1e-6);

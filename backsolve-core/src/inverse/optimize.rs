@@ -182,7 +182,9 @@ fn wolfe_search(
         project(&mut trial, bounds);
         let (c, g) = obj.value_and_gradient(&trial);
         *evaluations += 1;
-        if !(c <= cost + c1 * a * slope) {
+        // Written so that a NaN cost counts as no decrease.
+        let sufficient = c <= cost + c1 * a * slope;
+        if !sufficient {
             hi = a;
         } else if dot(&g, d) < c2 * slope {
             fallback = Some((trial, c, g, a));
