@@ -115,6 +115,19 @@ impl std::fmt::Display for TransportError {
 
 impl std::error::Error for TransportError {}
 
+/// The magnetization of the spinful model, checked against the lattice (`lx x ly x 3`).
+fn magnetization(m: Option<&[f64]>, lattice: Lattice) -> Result<&[f64], TransportError> {
+    let m = m.unwrap_or(&[]);
+    let expected = 3 * lattice.lx * lattice.ly;
+    if m.len() != expected {
+        return Err(TransportError::Magnetization {
+            len: m.len(),
+            expected,
+        });
+    }
+    Ok(m)
+}
+
 /// `G` at one `(phi, E)` (e^2/h; both spins for the spinful model), 0 where the leads are
 /// closed.
 pub fn conductance_point(
@@ -142,13 +155,7 @@ pub fn conductance_point(
             super::conductance_square(v, lattice, phi, e, q).map_err(TransportError::Lead)
         }
         Model::Spinful { j, k_up, k_down } => {
-            let m = m.unwrap_or(&[]);
-            if m.len() != 3 * lx * ly {
-                return Err(TransportError::Magnetization {
-                    len: m.len(),
-                    expected: 3 * lx * ly,
-                });
-            }
+            let m = magnetization(m, lattice)?;
             Ok(super::conductance_spinful(
                 v, m, *j, lx, ly, phi, e, *k_up, *k_down, q,
             ))
@@ -222,13 +229,7 @@ fn point_pullback(
             Ok((g, dv, None))
         }
         Model::Spinful { j, k_up, k_down } => {
-            let m = m.unwrap_or(&[]);
-            if m.len() != 3 * lx * ly {
-                return Err(TransportError::Magnetization {
-                    len: m.len(),
-                    expected: 3 * lx * ly,
-                });
-            }
+            let m = magnetization(m, lattice)?;
             let mut dm = vec![0.0; m.len()];
             let g = conductance_spinful_pullback(
                 v, m, *j, lx, ly, phi, e, *k_up, *k_down, q, 1.0, &mut dv, &mut dm,
