@@ -68,34 +68,30 @@ fn householder<T: LinScalar>(a: &Mat<T>) -> (Mat<T>, Mat<T>) {
 
 fn gram_schmidt<T: LinScalar>(a: &Mat<T>) -> (Mat<T>, Mat<T>) {
     let (m, n) = (a.nrows(), a.ncols());
-    let mut q = a.clone();
+    // Columns as contiguous vectors: the inner products and updates are plain slice loops.
+    let mut cols: Vec<Vec<T>> = (0..n).map(|j| a.col_as_slice(j).to_vec()).collect();
     let mut r = Mat::<T>::zeros(n, n);
     for j in 0..n {
+        let (done, rest) = cols.split_at_mut(j);
+        let v = &mut rest[0];
         for _pass in 0..2 {
-            for i in 0..j {
-                let mut p = T::default();
-                for k in 0..m {
-                    p += q[(k, i)].cj() * q[(k, j)];
-                }
+            for (i, qi) in done.iter().enumerate() {
+                let p = qi
+                    .iter()
+                    .zip(v.iter())
+                    .fold(T::default(), |s, (q, x)| s + q.cj() * *x);
                 r[(i, j)] += p;
-                for k in 0..m {
-                    q[(k, j)] = q[(k, j)] - q[(k, i)] * p;
-                }
+                v.iter_mut().zip(qi).for_each(|(x, q)| *x -= *q * p);
             }
         }
-        let mut norm2 = 0.0;
-        for k in 0..m {
-            norm2 += (q[(k, j)].cj() * q[(k, j)]).re();
-        }
-        let norm = norm2.sqrt();
+        let norm = v.iter().map(|x| (x.cj() * *x).re()).sum::<f64>().sqrt();
         r[(j, j)] = T::from_real(norm);
         if norm > 0.0 {
             let inv = T::from_real(1.0 / norm);
-            for k in 0..m {
-                q[(k, j)] *= inv;
-            }
+            v.iter_mut().for_each(|x| *x *= inv);
         }
     }
+    let q = Mat::from_fn(m, n, |i, j| cols[j][i]);
     (q, r)
 }
 
