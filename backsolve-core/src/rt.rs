@@ -90,10 +90,6 @@ pub fn ret<T: IntoAdj>(d: T) -> T::Adj {
     d.into_adj()
 }
 
-/// A dummy adjoint slot of the unit type, for inactive arguments.
-#[inline(always)]
-pub fn unit() {}
-
 macro_rules! binop_fns {
     ($tr:ident, $dl:ident, $dr:ident) => {
         /// Left adjoint of the operator.

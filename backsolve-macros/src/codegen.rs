@@ -576,10 +576,6 @@ impl Gen {
         stmts.iter().map(|s| self.fwd_stmt(s)).collect()
     }
 
-    fn fwd_plain(&self, stmts: &[Stmt]) -> TokenStream {
-        self.fwd(stmts)
-    }
-
     fn fwd_stmt(&self, s: &Stmt) -> TokenStream {
         let rt = rt();
         if s.is_plain() && !matches!(s, Stmt::Plain(_)) {
@@ -767,23 +763,23 @@ impl Gen {
             Stmt::If {
                 cond, then, els, ..
             } => {
-                let (t, e) = (self.fwd_plain(then), self.fwd_plain(els));
+                let (t, e) = (self.fwd(then), self.fwd(els));
                 quote!(if #cond { #t } else { #e })
             }
             Stmt::Match { scrut, arms, .. } => {
                 let arms = arms.iter().map(|(head, body)| {
-                    let b = self.fwd_plain(body);
+                    let b = self.fwd(body);
                     quote!(#head => { #b })
                 });
                 quote!(match #scrut { #(#arms)* })
             }
             Stmt::Loop { header, body, .. } => {
                 let head = Self::loop_head(header);
-                let b = self.fwd_plain(body);
+                let b = self.fwd(body);
                 quote!(#head { #b })
             }
             Stmt::Block(b) => {
-                let b = self.fwd_plain(b);
+                let b = self.fwd(b);
                 quote!({ #b })
             }
             _ => unreachable!("fwd_plain_compound on a simple statement"),
