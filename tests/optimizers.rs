@@ -3,7 +3,8 @@
 //! determinism of multi-start, and the regularizers' gradients.
 
 use backsolve::inverse::{
-    minimize, mse, multistart, Bounds, FnObjective, Method, Options, Regularizer, Stop,
+    minimize, mse, multistart, resume, Bounds, FnObjective, Method, Options, Regularizer, State,
+    Stop,
 };
 use backsolve::{check_gradient, CheckOptions};
 
@@ -222,5 +223,34 @@ fn costs_and_regularizers_have_the_right_gradients() {
             &CheckOptions::default(),
         );
         report.assert_close(1e-6);
+    }
+}
+
+#[test]
+fn resuming_an_interrupted_run_gives_the_uninterrupted_result() {
+    let opts = Options {
+        cost_tol: 1e-14,
+        max_epochs: 3000,
+        ..Options::default()
+    };
+    for method in methods() {
+        let x0 = vec![-1.2, 1.0];
+        let whole = minimize(&mut rosenbrock(), x0.clone(), &method, &opts, &mut |_| true);
+        // Stop at epoch 12 keeping the state, as a checkpoint would, then carry on from it.
+        let mut saved: Option<State> = None;
+        let first = minimize(&mut rosenbrock(), x0, &method, &opts, &mut |p| {
+            saved = Some(p.state.clone());
+            p.epoch < 12
+        });
+        assert_eq!(first.stop, Stop::Interrupted, "{method:?}");
+        assert_eq!(first.epochs, 12);
+        let state = saved.expect("the observer saw a state");
+        let rest = resume(&mut rosenbrock(), state, &method, &opts, &mut |_| true);
+        assert_eq!(rest.x, whole.x, "{method:?}");
+        assert_eq!(rest.cost, whole.cost, "{method:?}");
+        assert_eq!(rest.history, whole.history, "{method:?}");
+        assert_eq!(rest.epochs, whole.epochs, "{method:?}");
+        assert_eq!(rest.stop, whole.stop, "{method:?}");
+        assert!(whole.epochs > 12, "{method:?} finished before the interruption");
     }
 }

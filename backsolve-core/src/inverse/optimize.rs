@@ -5,7 +5,6 @@
 
 use super::{Bounds, Objective};
 use crate::differentiable::SplitMix64;
-use std::collections::VecDeque;
 
 /// The optimization method.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,6 +103,8 @@ pub struct Progress<'a> {
     pub step: f64,
     /// Current parameters.
     pub x: &'a [f64],
+    /// Everything needed to resume from here (see [`resume`]).
+    pub state: &'a State,
 }
 
 /// The result of an optimization.
@@ -138,7 +139,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// L-BFGS two-loop recursion: `-H g` from the stored pairs.
-fn lbfgs_direction(g: &[f64], pairs: &VecDeque<(Vec<f64>, Vec<f64>)>) -> Vec<f64> {
+fn lbfgs_direction(g: &[f64], pairs: &[(Vec<f64>, Vec<f64>)]) -> Vec<f64> {
     let mut q = g.to_vec();
     let mut alphas = Vec::with_capacity(pairs.len());
     for (s, y) in pairs.iter().rev() {
@@ -147,7 +148,7 @@ fn lbfgs_direction(g: &[f64], pairs: &VecDeque<(Vec<f64>, Vec<f64>)>) -> Vec<f64
         q = axpy(&q, -a, y);
         alphas.push((a, rho));
     }
-    if let Some((s, y)) = pairs.back() {
+    if let Some((s, y)) = pairs.last() {
         let gamma = dot(s, y) / dot(y, y);
         q.iter_mut().for_each(|v| *v *= gamma);
     }
@@ -207,6 +208,190 @@ fn wolfe_search(
     }
 }
 
+/// Everything an optimization carries from one epoch to the next: enough to stop and resume
+/// it later with the identical result (the objective being deterministic). With the `serde`
+/// feature it serializes, so a long run can checkpoint it to disk.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct State {
+    /// Current parameters.
+    pub x: Vec<f64>,
+    /// Their cost.
+    pub cost: f64,
+    /// Their gradient.
+    pub grad: Vec<f64>,
+    /// Learning rate (`Halving`, `Adam`) or last line-search step (`Lbfgs`).
+    pub step: f64,
+    /// Epochs done.
+    pub epoch: usize,
+    /// Cost after every epoch (the first entry is the start).
+    pub history: Vec<f64>,
+    /// Best parameters so far.
+    pub best_x: Vec<f64>,
+    /// Their cost.
+    pub best_cost: f64,
+    /// Adam's first moments.
+    pub moment1: Vec<f64>,
+    /// Adam's second moments.
+    pub moment2: Vec<f64>,
+    /// L-BFGS correction pairs `(s, y)`, oldest first.
+    pub pairs: Vec<(Vec<f64>, Vec<f64>)>,
+    /// Objective evaluations so far.
+    pub evaluations: usize,
+}
+
+impl State {
+    /// The state before the first epoch: `x0` projected into the bounds and evaluated once.
+    pub fn start(obj: &mut dyn Objective, x0: Vec<f64>, method: &Method, opts: &Options) -> State {
+        let mut x = x0;
+        project(&mut x, opts.bounds);
+        let (cost, grad) = obj.value_and_gradient(&x);
+        let step = match method {
+            Method::Halving { lr, .. } | Method::Adam { lr, .. } => *lr,
+            Method::Lbfgs { .. } => 1.0,
+        };
+        State {
+            best_x: x.clone(),
+            best_cost: cost,
+            moment1: vec![0.0; x.len()],
+            moment2: vec![0.0; x.len()],
+            x,
+            cost,
+            grad,
+            step,
+            epoch: 0,
+            history: vec![cost],
+            pairs: Vec::new(),
+            evaluations: 1,
+        }
+    }
+
+    /// Why to stop before the next epoch, if at all.
+    fn should_stop(&self, opts: &Options) -> Option<Stop> {
+        if self.cost <= opts.cost_tol {
+            return Some(Stop::Converged);
+        }
+        if self.epoch >= opts.max_epochs {
+            return Some(Stop::MaxEpochs);
+        }
+        let w = opts.stagnation_window;
+        let h = &self.history;
+        if w > 0 && h.len() > w {
+            let old = h[h.len() - 1 - w];
+            if old - self.cost <= opts.stagnation_rel * old.abs() {
+                return Some(Stop::Stagnated);
+            }
+        }
+        None
+    }
+
+    /// The paper's rule: step against the gradient, halving the rate until the cost drops.
+    fn halving_epoch(&mut self, obj: &mut dyn Objective, grow: f64, bounds: Option<Bounds>) {
+        loop {
+            let mut trial = axpy(&self.x, -self.step, &self.grad);
+            project(&mut trial, bounds);
+            let c = obj.value(&trial);
+            self.evaluations += 1;
+            if c < self.cost {
+                let (c2, g2) = obj.value_and_gradient(&trial);
+                self.evaluations += 1;
+                self.x = trial;
+                self.cost = c2;
+                self.grad = g2;
+                self.step *= grow;
+                return;
+            }
+            self.step *= 0.5;
+            if self.step < 1e-300 {
+                return;
+            }
+        }
+    }
+
+    fn adam_epoch(&mut self, obj: &mut dyn Objective, method: &Method, bounds: Option<Bounds>) {
+        let Method::Adam {
+            beta1, beta2, eps, ..
+        } = *method
+        else {
+            unreachable!("adam_epoch is only called for Adam")
+        };
+        let t = self.epoch as i32;
+        for i in 0..self.x.len() {
+            let g = self.grad[i];
+            self.moment1[i] = beta1 * self.moment1[i] + (1.0 - beta1) * g;
+            self.moment2[i] = beta2 * self.moment2[i] + (1.0 - beta2) * g * g;
+            let mh = self.moment1[i] / (1.0 - beta1.powi(t));
+            let vh = self.moment2[i] / (1.0 - beta2.powi(t));
+            self.x[i] -= self.step * mh / (vh.sqrt() + eps);
+        }
+        project(&mut self.x, bounds);
+        let (c, g) = obj.value_and_gradient(&self.x);
+        self.evaluations += 1;
+        self.cost = c;
+        self.grad = g;
+    }
+
+    fn lbfgs_epoch(&mut self, obj: &mut dyn Objective, memory: usize, bounds: Option<Bounds>) {
+        let mut d = lbfgs_direction(&self.grad, &self.pairs);
+        let mut slope = dot(&self.grad, &d);
+        if slope >= 0.0 {
+            // Not a descent direction: restart from steepest descent.
+            self.pairs.clear();
+            d = self.grad.iter().map(|v| -v).collect();
+            slope = dot(&self.grad, &d);
+        }
+        let (accepted, a) = wolfe_search(
+            obj,
+            &self.x,
+            &d,
+            self.cost,
+            slope,
+            bounds,
+            &mut self.evaluations,
+        );
+        self.step = a;
+        if let Some((trial, c, g2)) = accepted {
+            let s: Vec<f64> = trial.iter().zip(&self.x).map(|(a, b)| a - b).collect();
+            let y: Vec<f64> = g2.iter().zip(&self.grad).map(|(a, b)| a - b).collect();
+            if dot(&s, &y) > 1e-300 {
+                self.pairs.push((s, y));
+                if self.pairs.len() > memory {
+                    self.pairs.remove(0);
+                }
+            }
+            self.x = trial;
+            self.cost = c;
+            self.grad = g2;
+        }
+    }
+
+    /// One epoch of `method`, then the bookkeeping.
+    fn epoch(&mut self, obj: &mut dyn Objective, method: &Method, opts: &Options) {
+        self.epoch += 1;
+        match method {
+            Method::Halving { grow, .. } => self.halving_epoch(obj, *grow, opts.bounds),
+            Method::Adam { .. } => self.adam_epoch(obj, method, opts.bounds),
+            Method::Lbfgs { memory } => self.lbfgs_epoch(obj, *memory, opts.bounds),
+        }
+        self.history.push(self.cost);
+        if self.cost < self.best_cost {
+            self.best_cost = self.cost;
+            self.best_x = self.x.clone();
+        }
+    }
+
+    fn report(self, stop: Stop) -> Report {
+        Report {
+            x: self.best_x,
+            cost: self.best_cost,
+            epochs: self.epoch,
+            history: self.history,
+            stop,
+            evaluations: self.evaluations,
+        }
+    }
+}
+
 /// Minimize `obj` from `x0`. `observe` is called after every epoch; returning `false` stops
 /// (reported as [`Stop::Interrupted`]) with the best parameters so far.
 pub fn minimize(
@@ -216,123 +401,40 @@ pub fn minimize(
     opts: &Options,
     observe: &mut dyn FnMut(&Progress) -> bool,
 ) -> Report {
-    let mut x = x0;
-    project(&mut x, opts.bounds);
-    let (mut cost, mut g) = obj.value_and_gradient(&x);
-    let mut evaluations = 1;
-    let mut history = vec![cost];
-    let mut best = (cost, x.clone());
-    let mut step = match method {
-        Method::Halving { lr, .. } | Method::Adam { lr, .. } => *lr,
-        Method::Lbfgs { .. } => 1.0,
-    };
-    let (mut m1, mut m2) = (vec![0.0; x.len()], vec![0.0; x.len()]);
-    let mut pairs: VecDeque<(Vec<f64>, Vec<f64>)> = VecDeque::new();
-    let mut epoch = 0;
+    let state = State::start(obj, x0, method, opts);
+    resume(obj, state, method, opts, observe)
+}
+
+/// Continue an optimization from a saved [`State`] (for example one an observer checkpointed
+/// through [`Progress::state`]); the same method and options give the same result as a run
+/// that was never interrupted.
+pub fn resume(
+    obj: &mut dyn Objective,
+    mut state: State,
+    method: &Method,
+    opts: &Options,
+    observe: &mut dyn FnMut(&Progress) -> bool,
+) -> Report {
     let stop = loop {
-        if cost <= opts.cost_tol {
-            break Stop::Converged;
+        if let Some(stop) = state.should_stop(opts) {
+            break stop;
         }
-        if epoch >= opts.max_epochs {
-            break Stop::MaxEpochs;
-        }
-        let w = opts.stagnation_window;
-        if w > 0 && history.len() > w {
-            let old = history[history.len() - 1 - w];
-            if old - cost <= opts.stagnation_rel * old.abs() {
-                break Stop::Stagnated;
-            }
-        }
-        epoch += 1;
-        match method {
-            Method::Halving { grow, .. } => loop {
-                let mut trial = axpy(&x, -step, &g);
-                project(&mut trial, opts.bounds);
-                let c = obj.value(&trial);
-                evaluations += 1;
-                if c < cost {
-                    x = trial;
-                    let (c2, g2) = obj.value_and_gradient(&x);
-                    evaluations += 1;
-                    cost = c2;
-                    g = g2;
-                    step *= grow;
-                    break;
-                }
-                step *= 0.5;
-                if step < 1e-300 {
-                    break;
-                }
-            },
-            Method::Adam {
-                beta1, beta2, eps, ..
-            } => {
-                let t = epoch as i32;
-                for i in 0..x.len() {
-                    m1[i] = beta1 * m1[i] + (1.0 - beta1) * g[i];
-                    m2[i] = beta2 * m2[i] + (1.0 - beta2) * g[i] * g[i];
-                    let mh = m1[i] / (1.0 - beta1.powi(t));
-                    let vh = m2[i] / (1.0 - beta2.powi(t));
-                    x[i] -= step * mh / (vh.sqrt() + eps);
-                }
-                project(&mut x, opts.bounds);
-                let (c, g2) = obj.value_and_gradient(&x);
-                evaluations += 1;
-                cost = c;
-                g = g2;
-            }
-            Method::Lbfgs { memory } => {
-                let mut d = lbfgs_direction(&g, &pairs);
-                let mut slope = dot(&g, &d);
-                if slope >= 0.0 {
-                    // Not a descent direction: restart from steepest descent.
-                    pairs.clear();
-                    d = g.iter().map(|v| -v).collect();
-                    slope = dot(&g, &d);
-                }
-                let (accepted, a) =
-                    wolfe_search(obj, &x, &d, cost, slope, opts.bounds, &mut evaluations);
-                step = a;
-                if let Some((trial, c, g2)) = accepted {
-                    let s: Vec<f64> = trial.iter().zip(&x).map(|(a, b)| a - b).collect();
-                    let y: Vec<f64> = g2.iter().zip(&g).map(|(a, b)| a - b).collect();
-                    if dot(&s, &y) > 1e-300 {
-                        pairs.push_back((s, y));
-                        if pairs.len() > *memory {
-                            pairs.pop_front();
-                        }
-                    }
-                    x = trial;
-                    cost = c;
-                    g = g2;
-                }
-            }
-        }
-        history.push(cost);
-        if cost < best.0 {
-            best = (cost, x.clone());
-        }
+        state.epoch(obj, method, opts);
         let keep_going = observe(&Progress {
-            epoch,
-            cost,
-            step,
-            x: &x,
+            epoch: state.epoch,
+            cost: state.cost,
+            step: state.step,
+            x: &state.x,
+            state: &state,
         });
         if !keep_going {
             break Stop::Interrupted;
         }
-        if step < 1e-20 {
+        if state.step < 1e-20 {
             break Stop::StepUnderflow;
         }
     };
-    Report {
-        x: best.1,
-        cost: best.0,
-        epochs: epoch,
-        history,
-        stop,
-        evaluations,
-    }
+    state.report(stop)
 }
 
 /// Multi-start: `starts` optimizations from `init(rng)`, the generator seeded with `seed`;

@@ -2,8 +2,8 @@
 //! mean-squared misfit to a target map with its gradient.
 //!
 //! Each grid point runs sequentially (the primitives use `Par::Seq`); points are distributed
-//! over threads with rayon, and per-point gradients are summed in a fixed tree order given by
-//! rayon's reduction, so results do not depend on the machine beyond floating-point rounding.
+//! over threads with rayon, and per-point results are combined in grid order, so maps, costs
+//! and gradients are bit-identical whatever the thread count.
 
 use super::leads::square_lead_modes;
 use super::square::{conductance_square_leads_pullback, Matching};
@@ -280,27 +280,27 @@ pub fn misfit_and_gradient(
     }
     let n = grid.len().max(1) as f64;
     let nm = m.map_or(0, <[f64]>::len);
-    let (cost, grad_v, grad_m) = (0..grid.len())
+    // Collected in grid order and summed sequentially, so the result is bit-identical from run
+    // to run (a rayon reduction's tree depends on work stealing); resumed optimizations rely
+    // on it.
+    let points: Vec<PointGradient> = (0..grid.len())
         .into_par_iter()
         .map(|p| {
             let (phi, e) = grid.point(p);
-            let w = weights.map_or(1.0, |w| w[p]);
-            let (g, dv, dm) = point_pullback(model, lattice, q, v, m, phi, e)?;
-            let r = g - target[p];
-            let s = 2.0 * w * r / n;
-            let dv: Vec<f64> = dv.iter().map(|x| s * x).collect();
-            let dm: Vec<f64> =
-                dm.map_or_else(|| vec![0.0; nm], |d| d.iter().map(|x| s * x).collect());
-            Ok((w * r * r / n, dv, dm))
+            point_pullback(model, lattice, q, v, m, phi, e)
         })
-        .try_reduce(
-            || (0.0, vec![0.0; v.len()], vec![0.0; nm]),
-            |(c1, mut a1, mut b1), (c2, a2, b2)| {
-                a1.iter_mut().zip(&a2).for_each(|(x, y)| *x += y);
-                b1.iter_mut().zip(&b2).for_each(|(x, y)| *x += y);
-                Ok((c1 + c2, a1, b1))
-            },
-        )?;
+        .collect::<Result<_, _>>()?;
+    let (mut cost, mut grad_v, mut grad_m) = (0.0, vec![0.0; v.len()], vec![0.0; nm]);
+    for (p, (g, dv, dm)) in points.iter().enumerate() {
+        let w = weights.map_or(1.0, |w| w[p]);
+        let r = g - target[p];
+        cost += w * r * r / n;
+        let s = 2.0 * w * r / n;
+        grad_v.iter_mut().zip(dv).for_each(|(a, d)| *a += s * d);
+        if let Some(dm) = dm {
+            grad_m.iter_mut().zip(dm).for_each(|(a, d)| *a += s * d);
+        }
+    }
     Ok(Misfit {
         cost,
         grad_v,

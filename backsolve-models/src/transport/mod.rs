@@ -12,12 +12,14 @@
 
 mod leads;
 mod map;
+mod reconstruct;
 mod spin;
 mod square;
 mod tmm;
 
 pub use leads::*;
 pub use map::*;
+pub use reconstruct::*;
 pub use spin::*;
 pub use square::*;
 pub use tmm::*;
