@@ -1,6 +1,7 @@
 //! Reading and writing arrays (`.npy`, which numpy reads) and heat maps, atomically.
 
 use std::fs;
+use plotters::style::RGBColor;
 use std::path::{Path, PathBuf};
 
 /// A float64 array and its shape from a `.npy` file.
@@ -62,7 +63,7 @@ pub fn write_npy(path: &Path, data: &[f64], shape: &[u64]) -> Result<(), String>
 }
 
 /// A viridis-like colour ramp, `t` in [0, 1].
-fn ramp(t: f64) -> plotters::style::RGBColor {
+fn ramp(t: f64) -> RGBColor {
     const STOPS: [(f64, f64, f64); 5] = [
         (68.0, 1.0, 84.0),
         (59.0, 82.0, 139.0),
@@ -75,47 +76,138 @@ fn ramp(t: f64) -> plotters::style::RGBColor {
     let f = t - i as f64;
     let mix = |a: f64, b: f64| (a + (b - a) * f).round() as u8;
     let (a, b) = (STOPS[i], STOPS[i + 1]);
-    plotters::style::RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-/// A heat map of `values[row][col]` (rows = phi, drawn bottom to top; columns = E), each cell
-/// a block of pixels, with a colour bar on the right.
-pub fn write_heatmap(path: &Path, values: &[f64], rows: usize, cols: usize) -> Result<(), String> {
-    use plotters::prelude::*;
-    let cell = (480 / cols.max(1)).clamp(2, 40) as u32;
-    let (w, h) = (cols as u32 * cell, rows as u32 * cell);
-    let bar = 24u32;
-    let (lo, hi) = values
+/// One heat-map panel: `values[row][col]`, rows drawn bottom to top.
+pub struct Panel<'a> {
+    /// Row-major values.
+    pub values: &'a [f64],
+    /// Number of rows.
+    pub rows: usize,
+    /// Number of columns.
+    pub cols: usize,
+}
+
+/// `values` (`rows x cols`, row-major) transposed, so that a landscape stored `[x, y]` is drawn
+/// with `x` horizontal.
+pub fn transpose(values: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    (0..cols)
+        .flat_map(|c| (0..rows).map(move |r| values[r * cols + c]))
+        .collect()
+}
+
+/// The smallest and largest value over all panels, NaN ignored (an empty or constant range is
+/// widened).
+fn range(panels: &[Panel]) -> (f64, f64) {
+    let (lo, hi) = panels
         .iter()
+        .flat_map(|p| p.values.iter())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         });
-    let span = if hi > lo { hi - lo } else { 1.0 };
+    if hi > lo {
+        (lo, hi)
+    } else {
+        (lo, lo + 1.0)
+    }
+}
+
+/// Colour of a cell whose value is NaN (a fixed site, left out of the colour scale).
+const NOT_SHOWN: RGBColor = RGBColor(200, 200, 200);
+
+/// Heat maps side by side on one colour scale, with a colour bar on the right; each cell a
+/// block of pixels, NaN cells grey. Panels of one figure share their shape.
+pub fn write_panels(path: &Path, panels: &[Panel]) -> Result<(), String> {
+    use plotters::prelude::*;
+    let (rows, cols) = (panels[0].rows, panels[0].cols);
+    let cell = (480 / cols.max(rows).max(1)).clamp(2, 40) as i32;
+    let (w, h) = (cols as i32 * cell, rows as i32 * cell);
+    let (gap, bar) = (12, 24);
+    let width = panels.len() as i32 * (w + gap) + bar;
+    let (lo, hi) = range(panels);
     atomically(path, |tmp| {
         let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-        let root = BitMapBackend::new(tmp, (w + bar + 8, h)).into_drawing_area();
+        let root = BitMapBackend::new(tmp, (width as u32, h as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
-        for r in 0..rows {
-            for c in 0..cols {
-                let t = (values[r * cols + c] - lo) / span;
-                let y0 = (rows - 1 - r) as i32 * cell as i32;
-                let x0 = c as i32 * cell as i32;
-                root.draw(&Rectangle::new(
-                    [(x0, y0), (x0 + cell as i32, y0 + cell as i32)],
-                    ramp(t).filled(),
-                ))
-                .map_err(|e| err(&e))?;
+        for (k, panel) in panels.iter().enumerate() {
+            let left = k as i32 * (w + gap);
+            for r in 0..rows {
+                for c in 0..cols {
+                    let value = panel.values[r * cols + c];
+                    let colour = if value.is_nan() {
+                        NOT_SHOWN
+                    } else {
+                        ramp((value - lo) / (hi - lo))
+                    };
+                    let y0 = (rows - 1 - r) as i32 * cell;
+                    let x0 = left + c as i32 * cell;
+                    root.draw(&Rectangle::new(
+                        [(x0, y0), (x0 + cell, y0 + cell)],
+                        colour.filled(),
+                    ))
+                    .map_err(|e| err(&e))?;
+                }
             }
         }
+        let x0 = panels.len() as i32 * (w + gap);
         for py in 0..h {
             let t = 1.0 - py as f64 / h.max(1) as f64;
-            let x0 = (w + 8) as i32;
             root.draw(&Rectangle::new(
-                [(x0, py as i32), (x0 + bar as i32, py as i32 + 1)],
+                [(x0, py), (x0 + bar, py + 1)],
                 ramp(t).filled(),
             ))
             .map_err(|e| err(&e))?;
         }
         root.present().map_err(|e| err(&e))
+    })
+}
+
+/// A heat map of `values[row][col]` (rows = phi, drawn bottom to top; columns = E), with a
+/// colour bar on the right.
+pub fn write_heatmap(path: &Path, values: &[f64], rows: usize, cols: usize) -> Result<(), String> {
+    write_panels(path, &[Panel { values, rows, cols }])
+}
+
+/// Curves `y(i)` against their index on a log10 axis (cost histories), one colour each, with
+/// a light line at every power of ten. Non-positive values are clipped to the lowest decade.
+pub fn write_log_curves(path: &Path, curves: &[(&[f64], RGBColor)]) -> Result<(), String> {
+    use plotters::prelude::*;
+    let n = curves.iter().map(|(c, _)| c.len()).max().unwrap_or(1).max(2);
+    let logs = |c: &[f64]| -> Vec<f64> { c.iter().map(|v| v.max(1e-300).log10()).collect() };
+    let all: Vec<f64> = curves.iter().flat_map(|(c, _)| logs(c)).collect();
+    let lo = all.iter().copied().fold(f64::INFINITY, f64::min).floor();
+    let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max).ceil();
+    let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 1.0, lo + 1.0) };
+    atomically(path, |tmp| {
+        let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+        let root = BitMapBackend::new(tmp, (640, 400)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(16)
+            .build_cartesian_2d(0.0..(n - 1) as f64, lo..hi)
+            .map_err(|e| err(&e))?;
+        let grey = RGBColor(220, 220, 220);
+        for decade in (lo as i64)..=(hi as i64) {
+            let d = decade as f64;
+            chart
+                .draw_series(LineSeries::new(vec![(0.0, d), ((n - 1) as f64, d)], grey))
+                .map_err(|e| err(&e))?;
+        }
+        for (curve, colour) in curves {
+            let points = logs(curve).into_iter().enumerate().map(|(i, y)| (i as f64, y));
+            chart
+                .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+                .map_err(|e| err(&e))?;
+        }
+        root.present().map_err(|e| err(&e))
+    })
+}
+
+/// `value` as pretty JSON, atomically.
+pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| format!("{}: {e}", path.display()))?;
+    atomically(path, |tmp| {
+        fs::write(tmp, text + "\n").map_err(|e| format!("{}: {e}", path.display()))
     })
 }

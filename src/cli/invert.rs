@@ -1,0 +1,403 @@
+//! Reconstruction runs shared by `demo` and `invert`: multi-start optimization with a progress
+//! bar, a checkpoint every few epochs (`--resume` continues from it with the identical
+//! result), Ctrl-C keeping the best parameters so far, and the output folder.
+
+use super::output::{transpose, write_json, write_log_curves, write_npy, write_panels, Panel};
+use backsolve::inverse::{resume, Method, Objective, Options, State, Stop};
+use backsolve::SplitMix64;
+use backsolve_models::transport::{Reconstruction, Unknown};
+use indicatif::{ProgressBar, ProgressStyle};
+use plotters::style::RGBColor;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Set by the Ctrl-C handler; the optimizer's observer stops at the end of the epoch.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Epochs between checkpoints.
+const CHECKPOINT_EVERY: usize = 10;
+
+/// A reconstruction to run.
+pub struct Job {
+    /// Describes the problem; a checkpoint is only resumed by the same description.
+    pub name: String,
+    /// The objective, with the target map.
+    pub problem: Reconstruction,
+    /// The hidden landscape, when known (synthetic cases): the error is reported against it.
+    pub truth: Option<Vec<f64>>,
+    /// Scale used to report the error (the disorder strength `W`, or the moment length).
+    pub scale: f64,
+    /// Initial guesses: each free value uniform in this range.
+    pub init_range: (f64, f64),
+    /// The optimizer.
+    pub method: Method,
+    /// Its stopping rules (per start).
+    pub opts: Options,
+    /// At most this many random starts.
+    pub starts: usize,
+    /// A start ending at or below this cost ends the search.
+    pub accept_cost: f64,
+    /// Seed of the initial guesses.
+    pub seed: u64,
+}
+
+/// The best start so far.
+#[derive(Serialize, Deserialize, Clone)]
+struct Best {
+    cost: f64,
+    x: Vec<f64>,
+    x0: Vec<f64>,
+    history: Vec<f64>,
+    epochs: usize,
+    evaluations: usize,
+    stop: String,
+}
+
+/// What `--resume` needs.
+#[derive(Serialize, Deserialize)]
+struct Checkpoint {
+    job: String,
+    start: usize,
+    rng: u64,
+    x0: Vec<f64>,
+    state: State,
+    finals: Vec<f64>,
+    histories: Vec<Vec<f64>>,
+    best: Option<Best>,
+    seconds: f64,
+}
+
+/// What the summary JSON holds.
+#[derive(Serialize)]
+struct Summary<'a> {
+    job: &'a str,
+    method: String,
+    final_cost: f64,
+    rms_error: Option<f64>,
+    rms_error_over_scale: Option<f64>,
+    scale: f64,
+    epochs: usize,
+    evaluations: usize,
+    starts_used: usize,
+    final_costs_of_starts: &'a [f64],
+    stop: &'a str,
+    interrupted: bool,
+    wall_time_s: f64,
+    parameters: usize,
+}
+
+/// The result of a finished (or interrupted) run.
+pub struct Outcome {
+    /// Its cost.
+    pub cost: f64,
+    /// RMS error over the free values against the truth, if known.
+    pub rms: Option<f64>,
+    /// Whether Ctrl-C ended the run.
+    pub interrupted: bool,
+}
+
+fn checkpoint_path(out: &Path) -> PathBuf {
+    out.join("checkpoint.json")
+}
+
+fn load_checkpoint(out: &Path, job: &str) -> Result<Checkpoint, String> {
+    let path = checkpoint_path(out);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|_| format!("--resume: no checkpoint at {}", path.display()))?;
+    let ck: Checkpoint = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a backsolve checkpoint ({e})", path.display()))?;
+    if ck.job != job {
+        return Err(format!(
+            "--resume: {} belongs to \"{}\", not to \"{job}\"",
+            path.display(),
+            ck.job
+        ));
+    }
+    Ok(ck)
+}
+
+fn install_interrupt_handler() {
+    // A second installation (a test calling twice) fails harmlessly; the first handler stays.
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+}
+
+fn random_start(job: &Job, rng: &mut SplitMix64) -> Vec<f64> {
+    let n = job.problem.free().len();
+    let (lo, hi) = job.init_range;
+    (0..n).map(|_| rng.range(lo, hi)).collect()
+}
+
+fn fresh_start(job: &mut Job, rng: &mut SplitMix64) -> (Vec<f64>, State) {
+    let x0 = random_start(job, rng);
+    let state = State::start(&mut job.problem, x0.clone(), &job.method, &job.opts);
+    (x0, state)
+}
+
+fn progress_bar(job: &Job) -> ProgressBar {
+    let bar = ProgressBar::new(job.opts.max_epochs as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} {bar:30} epoch {pos}/{len} {msg} [{elapsed}]")
+            .expect("valid template"),
+    );
+    bar
+}
+
+fn rms_error(job: &Job, landscape: &[f64]) -> Option<f64> {
+    let truth = job.truth.as_ref()?;
+    let free = job.problem.free();
+    let sum: f64 = free
+        .iter()
+        .map(|&i| (landscape[i] - truth[i]).powi(2))
+        .sum();
+    Some((sum / free.len().max(1) as f64).sqrt())
+}
+
+/// Run `job`, writing into `out`; with `resume`, continue from `out`'s checkpoint.
+pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String> {
+    job.problem.validate().map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    install_interrupt_handler();
+    let mut ck = if resume_run {
+        load_checkpoint(out, &job.name)?
+    } else {
+        let mut rng = SplitMix64(job.seed);
+        let (x0, state) = fresh_start(&mut job, &mut rng);
+        Checkpoint {
+            job: job.name.clone(),
+            start: 0,
+            rng: rng.0,
+            x0,
+            state,
+            finals: vec![],
+            histories: vec![],
+            best: None,
+            seconds: 0.0,
+        }
+    };
+    let clock = Instant::now();
+    let earlier = ck.seconds;
+    let bar = progress_bar(&job);
+    let mut interrupted = false;
+    loop {
+        bar.set_prefix(format!("start {}/{}", ck.start + 1, job.starts));
+        bar.set_position(ck.state.epoch as u64);
+        let mut last_state = ck.state.clone();
+        let report = {
+            let (problem, method, opts) = (&mut job.problem, &job.method, &job.opts);
+            let mut observe = |p: &backsolve::inverse::Progress| {
+                bar.set_position(p.epoch as u64);
+                bar.set_message(format!("cost {:.3e} step {:.2e}", p.cost, p.step));
+                last_state = p.state.clone();
+                if p.epoch % CHECKPOINT_EVERY == 0 {
+                    let snapshot = Checkpoint {
+                        state: p.state.clone(),
+                        seconds: earlier + clock.elapsed().as_secs_f64(),
+                        x0: ck.x0.clone(),
+                        finals: ck.finals.clone(),
+                        histories: ck.histories.clone(),
+                        best: ck.best.clone(),
+                        job: ck.job.clone(),
+                        ..ck
+                    };
+                    // A failed checkpoint write costs resumability, not the run.
+                    let _ = write_json(&checkpoint_path(out), &snapshot);
+                }
+                !INTERRUPTED.load(Ordering::SeqCst)
+            };
+            resume(problem, ck.state.clone(), method, opts, &mut observe)
+        };
+        let candidate = Best {
+            cost: report.cost,
+            x: report.x.clone(),
+            x0: ck.x0.clone(),
+            history: report.history.clone(),
+            epochs: report.epochs,
+            evaluations: report.evaluations,
+            stop: format!("{:?}", report.stop),
+        };
+        if report.stop == Stop::Interrupted {
+            // The checkpoint keeps the unfinished start as a state (resumed exactly); the
+            // outputs show the best point seen so far.
+            interrupted = true;
+            ck.state = last_state;
+            ck.seconds = earlier + clock.elapsed().as_secs_f64();
+            write_json(&checkpoint_path(out), &ck)?;
+            ck.best = better(ck.best.take(), candidate);
+            break;
+        }
+        ck.best = better(ck.best.take(), candidate);
+        ck.finals.push(report.cost);
+        ck.histories.push(report.history.clone());
+        if report.cost <= job.accept_cost || ck.start + 1 >= job.starts {
+            break;
+        }
+        bar.println(format!(
+            "start {} ended at cost {:.3e} ({:?}); trying a new random start",
+            ck.start + 1,
+            report.cost,
+            report.stop
+        ));
+        ck.start += 1;
+        let mut rng = SplitMix64(ck.rng);
+        let (x0, state) = fresh_start(&mut job, &mut rng);
+        ck.rng = rng.0;
+        ck.x0 = x0;
+        ck.state = state;
+    }
+    bar.finish_and_clear();
+    let seconds = earlier + clock.elapsed().as_secs_f64();
+    let best = ck.best.clone().ok_or("no start produced a finite cost")?;
+    let outcome = write_outputs(&mut job, out, &ck, &best, seconds, interrupted)?;
+    if !interrupted {
+        let _ = std::fs::remove_file(checkpoint_path(out));
+    }
+    Ok(outcome)
+}
+
+/// The lower-cost of two candidates (a NaN cost never wins).
+fn better(current: Option<Best>, candidate: Best) -> Option<Best> {
+    match current {
+        Some(b) if !(candidate.cost < b.cost) => Some(b),
+        _ if candidate.cost.is_finite() => Some(candidate),
+        other => other,
+    }
+}
+
+fn landscape_shape(job: &Job) -> Vec<u64> {
+    let l = job.problem.lattice;
+    match job.problem.unknown {
+        Unknown::Potential => vec![l.lx as u64, l.ly as u64],
+        Unknown::Magnetization => vec![l.lx as u64, l.ly as u64, 3],
+    }
+}
+
+/// The components of the landscape that have free values: `(name, stride offset)`.
+fn shown_components(job: &Job) -> Vec<(&'static str, usize)> {
+    match job.problem.unknown {
+        Unknown::Potential => vec![("", 0)],
+        Unknown::Magnetization => {
+            let free = job.problem.free();
+            [("_mx", 0), ("_my", 1), ("_mz", 2)]
+                .into_iter()
+                .filter(|(_, c)| free.iter().any(|i| i % 3 == *c))
+                .collect()
+        }
+    }
+}
+
+/// One component of a landscape as an `ly x lx` picture (x horizontal), fixed sites NaN (grey,
+/// outside the colour scale: the notch would otherwise flatten it).
+fn component(job: &Job, landscape: &[f64], c: usize) -> Vec<f64> {
+    let l = job.problem.lattice;
+    let mut shown = landscape.to_vec();
+    for &i in &job.problem.fixed {
+        shown[i] = f64::NAN;
+    }
+    let values: Vec<f64> = match job.problem.unknown {
+        Unknown::Potential => shown,
+        Unknown::Magnetization => shown.iter().skip(c).step_by(3).copied().collect(),
+    };
+    transpose(&values, l.lx, l.ly)
+}
+
+fn write_landscapes(job: &Job, out: &Path, panels: &[&[f64]]) -> Result<Vec<PathBuf>, String> {
+    let l = job.problem.lattice;
+    let mut written = vec![];
+    for (suffix, c) in shown_components(job) {
+        let pictures: Vec<Vec<f64>> = panels.iter().map(|p| component(job, p, c)).collect();
+        let panels: Vec<Panel> = pictures
+            .iter()
+            .map(|values| Panel {
+                values,
+                rows: l.ly,
+                cols: l.lx,
+            })
+            .collect();
+        let path = out.join(format!("landscape{suffix}.png"));
+        write_panels(&path, &panels)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn write_outputs(
+    job: &mut Job,
+    out: &Path,
+    ck: &Checkpoint,
+    best: &Best,
+    seconds: f64,
+    interrupted: bool,
+) -> Result<Outcome, String> {
+    let shape = landscape_shape(job);
+    let landscape = job.problem.landscape_of(&best.x);
+    let initial = job.problem.landscape_of(&best.x0);
+    let fitted = job.problem.predict(&best.x);
+    let (rows, cols) = (job.problem.grid.phis.len(), job.problem.grid.energies.len());
+    write_npy(&out.join("reconstructed.npy"), &landscape, &shape)?;
+    write_npy(&out.join("initial.npy"), &initial, &shape)?;
+    write_npy(
+        &out.join("target.npy"),
+        &job.problem.target,
+        &[rows as u64, cols as u64],
+    )?;
+    write_npy(&out.join("fitted.npy"), &fitted, &[rows as u64, cols as u64])?;
+    write_npy(
+        &out.join("cost.npy"),
+        &best.history,
+        &[best.history.len() as u64],
+    )?;
+    let mut panels: Vec<&[f64]> = vec![];
+    if let Some(t) = &job.truth {
+        write_npy(&out.join("truth.npy"), t, &shape)?;
+        panels.push(t);
+    }
+    panels.push(&initial);
+    panels.push(&landscape);
+    write_landscapes(job, out, &panels)?;
+    write_panels(
+        &out.join("maps.png"),
+        &[
+            Panel {
+                values: &job.problem.target,
+                rows,
+                cols,
+            },
+            Panel {
+                values: &fitted,
+                rows,
+                cols,
+            },
+        ],
+    )?;
+    let grey = RGBColor(170, 170, 170);
+    let mut curves: Vec<(&[f64], RGBColor)> =
+        ck.histories.iter().map(|h| (h.as_slice(), grey)).collect();
+    curves.push((&best.history, RGBColor(31, 119, 180)));
+    write_log_curves(&out.join("cost.png"), &curves)?;
+    let rms = rms_error(job, &landscape);
+    let cost = job.problem.value(&best.x);
+    let summary = Summary {
+        job: &job.name,
+        method: format!("{:?}", job.method),
+        final_cost: cost,
+        rms_error: rms,
+        rms_error_over_scale: rms.map(|r| r / job.scale),
+        scale: job.scale,
+        epochs: best.epochs,
+        evaluations: best.evaluations,
+        starts_used: ck.finals.len() + usize::from(interrupted),
+        final_costs_of_starts: &ck.finals,
+        stop: &best.stop,
+        interrupted,
+        wall_time_s: seconds,
+        parameters: best.x.len(),
+    };
+    write_json(&out.join("summary.json"), &summary)?;
+    Ok(Outcome {
+        cost,
+        rms,
+        interrupted,
+    })
+}
