@@ -108,8 +108,8 @@ impl Default for OutputCfg {
     }
 }
 
-/// Parse a config, as one line per error.
-pub fn parse(text: &str, name: &str) -> Result<Config, String> {
+/// Parse a config (of `simulate` or `invert`), as one line per error.
+pub fn parse<T: serde::de::DeserializeOwned>(text: &str, name: &str) -> Result<T, String> {
     toml::from_str(text).map_err(|e| {
         let line = e
             .span()

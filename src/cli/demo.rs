@@ -23,7 +23,7 @@ use std::path::Path;
 /// The notch: a large fixed potential at site (0, 0) breaking the mirror symmetries.
 const NOTCH: f64 = 3.0;
 /// Disorder strength of the hidden potential.
-const W: f64 = 0.5;
+pub const W: f64 = 0.5;
 /// Mixed into the seed for the initial guesses.
 const INIT_STREAM: u64 = 0xD1B5_4A32_D192_ED03;
 /// Exchange coupling of the magnetization case.
@@ -38,8 +38,20 @@ pub enum Case {
     Magnetization,
 }
 
-/// The optimizer, as named on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+impl Case {
+    /// The lattice of the case unless `--size` says otherwise (both run in well under a minute
+    /// on two cores).
+    pub fn default_size(self) -> Lattice {
+        match self {
+            Case::Potential => Lattice { lx: 10, ly: 10 },
+            Case::Magnetization => Lattice { lx: 8, ly: 6 },
+        }
+    }
+}
+
+/// The optimizer, as named on the command line and in configs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum MethodName {
     /// L-BFGS with a weak-Wolfe line search.
     Lbfgs,
@@ -172,8 +184,8 @@ pub fn job(s: &Settings) -> Result<Job, String> {
     };
     // A noisy map cannot be fitted below its noise variance; a start ending within a factor of
     // two of it (relative to the map's mean square) is a success.
-    let mean_square = problem.target.iter().map(|g| g * g).sum::<f64>()
-        / problem.target.len().max(1) as f64;
+    let mean_square =
+        problem.target.iter().map(|g| g * g).sum::<f64>() / problem.target.len().max(1) as f64;
     let noise_floor = s.noise * s.noise * mean_square;
     Ok(Job {
         name: format!(
@@ -184,6 +196,7 @@ pub fn job(s: &Settings) -> Result<Job, String> {
         problem,
         truth: Some(truth),
         scale,
+        first: None,
         init_range,
         method: s.method.method(),
         opts: Options {

@@ -29,7 +29,9 @@ pub struct Job {
     pub truth: Option<Vec<f64>>,
     /// Scale used to report the error (the disorder strength `W`, or the moment length).
     pub scale: f64,
-    /// Initial guesses: each free value uniform in this range.
+    /// The first start, if given; otherwise (and for later starts) random.
+    pub first: Option<Vec<f64>>,
+    /// Random initial guesses: each free value uniform in this range.
     pub init_range: (f64, f64),
     /// The optimizer.
     pub method: Method,
@@ -129,8 +131,11 @@ fn random_start(job: &Job, rng: &mut SplitMix64) -> Vec<f64> {
     (0..n).map(|_| rng.range(lo, hi)).collect()
 }
 
-fn fresh_start(job: &mut Job, rng: &mut SplitMix64) -> (Vec<f64>, State) {
-    let x0 = random_start(job, rng);
+fn fresh_start(job: &mut Job, rng: &mut SplitMix64, start: usize) -> (Vec<f64>, State) {
+    let x0 = match (&job.first, start) {
+        (Some(x), 0) => x.clone(),
+        _ => random_start(job, rng),
+    };
     let state = State::start(&mut job.problem, x0.clone(), &job.method, &job.opts);
     (x0, state)
 }
@@ -163,7 +168,7 @@ pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String
         load_checkpoint(out, &job.name)?
     } else {
         let mut rng = SplitMix64(job.seed);
-        let (x0, state) = fresh_start(&mut job, &mut rng);
+        let (x0, state) = fresh_start(&mut job, &mut rng, 0);
         Checkpoint {
             job: job.name.clone(),
             start: 0,
@@ -241,7 +246,7 @@ pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String
         ));
         ck.start += 1;
         let mut rng = SplitMix64(ck.rng);
-        let (x0, state) = fresh_start(&mut job, &mut rng);
+        let (x0, state) = fresh_start(&mut job, &mut rng, ck.start);
         ck.rng = rng.0;
         ck.x0 = x0;
         ck.state = state;
@@ -342,7 +347,11 @@ fn write_outputs(
         &job.problem.target,
         &[rows as u64, cols as u64],
     )?;
-    write_npy(&out.join("fitted.npy"), &fitted, &[rows as u64, cols as u64])?;
+    write_npy(
+        &out.join("fitted.npy"),
+        &fitted,
+        &[rows as u64, cols as u64],
+    )?;
     write_npy(
         &out.join("cost.npy"),
         &best.history,

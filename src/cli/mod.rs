@@ -3,8 +3,10 @@
 mod config;
 mod demo;
 mod invert;
+mod invert_config;
 mod output;
 mod simulate;
+mod study;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -33,9 +35,10 @@ enum Command {
         /// Which case.
         #[arg(value_enum)]
         case: demo::Case,
-        /// Lattice size, LXxLY (slices along transport x sites across).
-        #[arg(long, default_value = "10x10", value_parser = parse_size)]
-        size: backsolve_models::transport::Lattice,
+        /// Lattice size, LXxLY (slices along transport x sites across); 10x10 for the
+        /// potential, 8x6 for the magnetization unless given.
+        #[arg(long, value_parser = parse_size)]
+        size: Option<backsolve_models::transport::Lattice>,
         /// Seed of the hidden landscape, the noise and the initial guesses.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -57,6 +60,28 @@ enum Command {
         /// Continue an interrupted run from the checkpoint in the output folder.
         #[arg(long)]
         resume: bool,
+    },
+    /// Reconstruct a landscape from a measured conductance map described by a TOML config
+    /// (see the README); writes PNGs, .npy arrays and summary.json.
+    Invert {
+        /// The config file.
+        config: PathBuf,
+        /// Output folder (overrides `[output] dir`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Continue an interrupted run from the checkpoint in the output folder.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Studies of the potential case: cost slices (Fig. 4), error against noise, optimizer
+    /// comparison; writes a Markdown table and PNGs.
+    Study {
+        /// Which study.
+        #[arg(value_enum)]
+        study: study::Study,
+        /// Output folder.
+        #[arg(long, default_value = "study")]
+        out: PathBuf,
     },
 }
 
@@ -86,7 +111,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         } => {
             let settings = demo::Settings {
                 case,
-                lattice: size,
+                lattice: size.unwrap_or(case.default_size()),
                 seed,
                 noise,
                 method,
@@ -96,5 +121,11 @@ pub fn run(cli: Cli) -> Result<(), String> {
             let out = out.unwrap_or_else(|| PathBuf::from(format!("demo-{case:?}").to_lowercase()));
             demo::run(&settings, &out, resume)
         }
+        Command::Invert {
+            config,
+            out,
+            resume,
+        } => invert_config::run(&config, out.as_deref(), resume),
+        Command::Study { study, out } => study::run(study, &out),
     }
 }

@@ -1,7 +1,7 @@
 //! Reading and writing arrays (`.npy`, which numpy reads) and heat maps, atomically.
 
-use std::fs;
 use plotters::style::RGBColor;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 /// A float64 array and its shape from a `.npy` file.
@@ -173,12 +173,21 @@ pub fn write_heatmap(path: &Path, values: &[f64], rows: usize, cols: usize) -> R
 /// a light line at every power of ten. Non-positive values are clipped to the lowest decade.
 pub fn write_log_curves(path: &Path, curves: &[(&[f64], RGBColor)]) -> Result<(), String> {
     use plotters::prelude::*;
-    let n = curves.iter().map(|(c, _)| c.len()).max().unwrap_or(1).max(2);
+    let n = curves
+        .iter()
+        .map(|(c, _)| c.len())
+        .max()
+        .unwrap_or(1)
+        .max(2);
     let logs = |c: &[f64]| -> Vec<f64> { c.iter().map(|v| v.max(1e-300).log10()).collect() };
     let all: Vec<f64> = curves.iter().flat_map(|(c, _)| logs(c)).collect();
     let lo = all.iter().copied().fold(f64::INFINITY, f64::min).floor();
     let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max).ceil();
-    let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 1.0, lo + 1.0) };
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 1.0, lo + 1.0)
+    };
     atomically(path, |tmp| {
         let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
         let root = BitMapBackend::new(tmp, (640, 400)).into_drawing_area();
@@ -195,7 +204,10 @@ pub fn write_log_curves(path: &Path, curves: &[(&[f64], RGBColor)]) -> Result<()
                 .map_err(|e| err(&e))?;
         }
         for (curve, colour) in curves {
-            let points = logs(curve).into_iter().enumerate().map(|(i, y)| (i as f64, y));
+            let points = logs(curve)
+                .into_iter()
+                .enumerate()
+                .map(|(i, y)| (i as f64, y));
             chart
                 .draw_series(LineSeries::new(points, colour.stroke_width(2)))
                 .map_err(|e| err(&e))?;
@@ -206,7 +218,8 @@ pub fn write_log_curves(path: &Path, curves: &[(&[f64], RGBColor)]) -> Result<()
 
 /// `value` as pretty JSON, atomically.
 pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| format!("{}: {e}", path.display()))?;
     atomically(path, |tmp| {
         fs::write(tmp, text + "\n").map_err(|e| format!("{}: {e}", path.display()))
     })

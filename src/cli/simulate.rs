@@ -18,7 +18,7 @@ struct Run {
     out: PathBuf,
 }
 
-fn finite(name: &str, x: f64) -> Result<f64, String> {
+pub(super) fn finite(name: &str, x: f64) -> Result<f64, String> {
     if x.is_finite() {
         Ok(x)
     } else {
@@ -35,7 +35,12 @@ fn wavenumber(name: &str, k: f64) -> Result<f64, String> {
     }
 }
 
-fn load_array(base: &Path, file: &Path, field: &str, shape: &[u64]) -> Result<Vec<f64>, String> {
+pub(super) fn load_array(
+    base: &Path,
+    file: &Path,
+    field: &str,
+    shape: &[u64],
+) -> Result<Vec<f64>, String> {
     let path = base.join(file);
     let (data, got) = read_npy(&path)?;
     if got != shape {
@@ -54,8 +59,12 @@ fn load_array(base: &Path, file: &Path, field: &str, shape: &[u64]) -> Result<Ve
 }
 
 fn model(cfg: &Config) -> Result<Model, String> {
-    let l = &cfg.leads;
-    if let Some(mag) = &cfg.magnetization {
+    lead_model(&cfg.leads, cfg.magnetization.as_ref().map(|m| m.exchange))
+}
+
+/// The model from the `[leads]` table; `exchange` (from `[magnetization]`) makes it spinful.
+pub(super) fn lead_model(l: &config::LeadsCfg, exchange: Option<f64>) -> Result<Model, String> {
+    if let Some(exchange) = exchange {
         if l.kind != "wires" {
             return Err(format!(
                 "leads.kind: the spinful model uses \"wires\" leads, got \"{}\"",
@@ -66,7 +75,7 @@ fn model(cfg: &Config) -> Result<Model, String> {
             return Err("leads: the spinful model needs k_up and k_down".into());
         };
         return Ok(Model::Spinful {
-            j: finite("magnetization.exchange", mag.exchange)?,
+            j: finite("magnetization.exchange", exchange)?,
             k_up: wavenumber("leads.k_up", ku)?,
             k_down: wavenumber("leads.k_down", kd)?,
         });
@@ -91,6 +100,11 @@ fn model(cfg: &Config) -> Result<Model, String> {
 }
 
 fn grid(cfg: &Config) -> Result<Grid, String> {
+    grid_of(&cfg.grid)
+}
+
+/// The flux and energy points of a `[grid]` table.
+pub(super) fn grid_of(g: &config::GridCfg) -> Result<Grid, String> {
     let axis = |name: &str, (a, b, n): (f64, f64, usize)| -> Result<(f64, f64, usize), String> {
         if n == 0 {
             return Err(format!("{name}: the number of points must be at least 1"));
@@ -98,14 +112,14 @@ fn grid(cfg: &Config) -> Result<Grid, String> {
         Ok((finite(name, a)?, finite(name, b)?, n))
     };
     Ok(Grid::linspace(
-        axis("grid.phi", cfg.grid.phi)?,
-        axis("grid.energy", cfg.grid.energy)?,
+        axis("grid.phi", g.phi)?,
+        axis("grid.energy", g.energy)?,
     ))
 }
 
 fn prepare(path: &Path, out_override: Option<&Path>) -> Result<Run, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let cfg = config::parse(&text, &path.display().to_string())?;
+    let cfg: Config = config::parse(&text, &path.display().to_string())?;
     let base = path.parent().unwrap_or(Path::new("."));
     let (lx, ly) = (cfg.lattice.lx, cfg.lattice.ly);
     if lx == 0 || ly == 0 {
