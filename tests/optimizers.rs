@@ -251,6 +251,9 @@ fn resuming_an_interrupted_run_gives_the_uninterrupted_result() {
         assert_eq!(rest.history, whole.history, "{method:?}");
         assert_eq!(rest.epochs, whole.epochs, "{method:?}");
         assert_eq!(rest.stop, whole.stop, "{method:?}");
-        assert!(whole.epochs > 12, "{method:?} finished before the interruption");
+        assert!(
+            whole.epochs > 12,
+            "{method:?} finished before the interruption"
+        );
     }
 }

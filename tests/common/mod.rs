@@ -1,0 +1,49 @@
+//! Helpers shared by the command-line tests: scratch folders, `.npy` files, running the binary.
+#![allow(dead_code)]
+
+use npyz::WriterBuilder;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A fresh, empty folder for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("backsolve-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A float64 `.npy` of the given shape.
+pub fn write_npy(path: &Path, data: &[f64], shape: &[u64]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = npyz::WriteOptions::<f64>::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(file)
+        .begin_nd()
+        .unwrap();
+    w.extend(data.iter().copied()).unwrap();
+    w.finish().unwrap();
+}
+
+/// Data and shape of a float64 `.npy`.
+pub fn read_npy(path: &Path) -> (Vec<f64>, Vec<u64>) {
+    let bytes = std::fs::read(path).unwrap();
+    let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
+    let shape = npy.shape().to_vec();
+    (npy.into_vec().unwrap(), shape)
+}
+
+/// Run the `backsolve` binary in `dir`: exit code, stdout, stderr.
+pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_backsolve"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
