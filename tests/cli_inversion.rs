@@ -96,7 +96,7 @@ const INTERRUPTIBLE: [&str; 10] = [
 fn interrupt_after_first_checkpoint(dir: &Path, out: &str) -> (i32, String) {
     let mut args = INTERRUPTIBLE.to_vec();
     args.extend(["--out", out]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_backsolve"))
+    let child = Command::new(env!("CARGO_BIN_EXE_backsolve"))
         .current_dir(dir)
         .args(&args)
         .stdout(std::process::Stdio::null())

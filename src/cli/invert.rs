@@ -195,7 +195,7 @@ pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String
                 bar.set_position(p.epoch as u64);
                 bar.set_message(format!("cost {:.3e} step {:.2e}", p.cost, p.step));
                 last_state = p.state.clone();
-                if p.epoch % CHECKPOINT_EVERY == 0 {
+                if p.epoch.is_multiple_of(CHECKPOINT_EVERY) {
                     let snapshot = Checkpoint {
                         state: p.state.clone(),
                         seconds: earlier + clock.elapsed().as_secs_f64(),
@@ -263,8 +263,9 @@ pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String
 
 /// The lower-cost of two candidates (a NaN cost never wins).
 fn better(current: Option<Best>, candidate: Best) -> Option<Best> {
+    let improves = |b: &Best| candidate.cost.is_finite() && candidate.cost < b.cost;
     match current {
-        Some(b) if !(candidate.cost < b.cost) => Some(b),
+        Some(b) if !improves(&b) => Some(b),
         _ if candidate.cost.is_finite() => Some(candidate),
         other => other,
     }
