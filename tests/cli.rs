@@ -4,7 +4,7 @@
 use backsolve_models::transport::{conductance_point, Lattice, Model, WireLead};
 mod common;
 
-use common::{read_npy, run, scratch, write_npy};
+use common::{assert_fails_in_one_line, read_npy, run, scratch, write_npy};
 
 fn potential(lx: usize, ly: usize) -> Vec<f64> {
     (0..lx * ly).map(|i| 0.6 * (i as f64 * 1.7).sin()).collect()
@@ -124,17 +124,7 @@ fn bad_input_is_one_line_and_writes_nothing() {
     for (i, (config, expect)) in cases.iter().enumerate() {
         let name = format!("bad{i}.toml");
         std::fs::write(dir.join(&name), config).unwrap();
-        let (code, stdout, stderr) = run(&dir, &["simulate", &name]);
-        assert_ne!(code, 0, "case {i} should fail: {stdout}");
-        assert_eq!(
-            stderr.trim_end().lines().count(),
-            1,
-            "case {i}: one line, got {stderr:?}"
-        );
-        assert!(
-            stderr.contains(expect),
-            "case {i}: {stderr:?} should mention {expect:?}"
-        );
+        assert_fails_in_one_line(&dir, &["simulate", &name], expect);
     }
     let (code, _, stderr) = run(&dir, &["simulate", "nowhere.toml"]);
     assert_ne!(code, 0);

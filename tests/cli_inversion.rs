@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{read_npy, run, scratch, write_npy};
+use common::{assert_fails_in_one_line, read_npy, run, scratch, write_npy};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -292,17 +292,7 @@ fn bad_inversion_input_is_one_line_and_writes_nothing() {
     for (i, (config, expect)) in cases.iter().enumerate() {
         let name = format!("bad{i}.toml");
         std::fs::write(dir.join(&name), config).unwrap();
-        let (code, stdout, stderr) = run(&dir, &["invert", &name]);
-        assert_ne!(code, 0, "case {i} should fail: {stdout}");
-        assert_eq!(
-            stderr.trim_end().lines().count(),
-            1,
-            "case {i}: one line, got {stderr:?}"
-        );
-        assert!(
-            stderr.contains(expect),
-            "case {i}: {stderr:?} should mention {expect:?}"
-        );
+        assert_fails_in_one_line(&dir, &["invert", &name], expect);
     }
     let command_lines: [(&[&str], &str); 6] = [
         (&["invert", "nowhere.toml"], "nowhere.toml"),
@@ -314,10 +304,7 @@ fn bad_inversion_input_is_one_line_and_writes_nothing() {
     ];
     std::fs::write(dir.join("inv.toml"), CONFIG).unwrap();
     for (args, expect) in command_lines {
-        let (code, _, stderr) = run(&dir, args);
-        assert_ne!(code, 0, "{args:?}");
-        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr:?}");
-        assert!(stderr.contains(expect), "{args:?}: {stderr:?}");
+        assert_fails_in_one_line(&dir, args, expect);
     }
     assert_eq!(
         std::fs::read_to_string(dir.join("out/summary.json")).unwrap(),

@@ -51,7 +51,7 @@
 use super::config::{FileCfg, GridCfg, LatticeCfg, LeadsCfg, OutputCfg, SolverCfg};
 use super::demo::MethodName;
 use super::invert::{self, Job};
-use super::simulate::{finite, grid_of, lead_model, load_array};
+use super::simulate::{checked_lattice, finite, grid_of, landscapes, lead_model, load_array};
 use backsolve::inverse::{Options, Regularizer};
 use backsolve_models::transport::{Lattice, Reconstruction, Unknown};
 use serde::Deserialize;
@@ -225,16 +225,7 @@ fn job(path: &Path, out_override: Option<&Path>) -> Result<(Job, PathBuf), Strin
     let name = path.display().to_string();
     let cfg: InvertConfig = super::config::parse(&text, &name)?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let (lx, ly) = (cfg.lattice.lx, cfg.lattice.ly);
-    if lx == 0 || ly == 0 {
-        return Err(format!(
-            "lattice: lx and ly must be at least 1, got {lx} x {ly}"
-        ));
-    }
-    if cfg.solver.q == 0 {
-        return Err("solver.q: the QR interval must be at least 1".into());
-    }
-    let lattice = Lattice { lx, ly };
+    let lattice = checked_lattice(&cfg.lattice, &cfg.solver)?;
     let unknown = match cfg.unknown.kind.as_str() {
         "potential" => Unknown::Potential,
         "magnetization" => Unknown::Magnetization,
@@ -251,19 +242,7 @@ fn job(path: &Path, out_override: Option<&Path>) -> Result<(Job, PathBuf), Strin
     let grid = grid_of(&cfg.grid)?;
     let map_shape = [grid.phis.len() as u64, grid.energies.len() as u64];
     let (target, weights) = target_and_weights(&cfg, base, &map_shape)?;
-    let v = match &cfg.potential {
-        Some(p) => load_array(base, &p.file, "potential.file", &[lx as u64, ly as u64])?,
-        None => vec![0.0; lx * ly],
-    };
-    let m = match &cfg.magnetization {
-        Some(mg) => Some(load_array(
-            base,
-            &mg.file,
-            "magnetization.file",
-            &[lx as u64, ly as u64, 3],
-        )?),
-        None => None,
-    };
+    let (v, m) = landscapes(base, &cfg.potential, &cfg.magnetization, lattice)?;
     let fixed = fixed_indices(&cfg.unknown, lattice, unknown)?;
     let problem = Reconstruction {
         model,

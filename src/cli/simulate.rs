@@ -117,25 +117,36 @@ pub(super) fn grid_of(g: &config::GridCfg) -> Result<Grid, String> {
     ))
 }
 
-fn prepare(path: &Path, out_override: Option<&Path>) -> Result<Run, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let cfg: Config = config::parse(&text, &path.display().to_string())?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    let (lx, ly) = (cfg.lattice.lx, cfg.lattice.ly);
-    if lx == 0 || ly == 0 {
+/// The lattice, after checking it and the QR interval.
+pub(super) fn checked_lattice(
+    l: &config::LatticeCfg,
+    solver: &config::SolverCfg,
+) -> Result<Lattice, String> {
+    if l.lx == 0 || l.ly == 0 {
         return Err(format!(
-            "lattice: lx and ly must be at least 1, got {lx} x {ly}"
+            "lattice: lx and ly must be at least 1, got {} x {}",
+            l.lx, l.ly
         ));
     }
-    if cfg.solver.q == 0 {
+    if solver.q == 0 {
         return Err("solver.q: the QR interval must be at least 1".into());
     }
-    let model = model(&cfg)?;
-    let v = match &cfg.potential {
+    Ok(Lattice { lx: l.lx, ly: l.ly })
+}
+
+/// The potential (zero without a file) and the magnetization (if given), checked against the
+/// lattice.
+pub(super) fn landscapes(
+    base: &Path,
+    potential: &Option<config::FileCfg>,
+    magnetization: &Option<config::MagnetizationCfg>,
+    Lattice { lx, ly }: Lattice,
+) -> Result<(Vec<f64>, Option<Vec<f64>>), String> {
+    let v = match potential {
         Some(p) => load_array(base, &p.file, "potential.file", &[lx as u64, ly as u64])?,
         None => vec![0.0; lx * ly],
     };
-    let m = match &cfg.magnetization {
+    let m = match magnetization {
         Some(mg) => Some(load_array(
             base,
             &mg.file,
@@ -144,6 +155,17 @@ fn prepare(path: &Path, out_override: Option<&Path>) -> Result<Run, String> {
         )?),
         None => None,
     };
+    Ok((v, m))
+}
+
+fn prepare(path: &Path, out_override: Option<&Path>) -> Result<Run, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cfg: Config = config::parse(&text, &path.display().to_string())?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let lattice = checked_lattice(&cfg.lattice, &cfg.solver)?;
+    let ly = lattice.ly;
+    let model = model(&cfg)?;
+    let (v, m) = landscapes(base, &cfg.potential, &cfg.magnetization, lattice)?;
     let grid = grid(&cfg)?;
     let closed_everywhere = match &model {
         Model::Wires(lead) => grid.energies.iter().all(|&e| lead.wavenumber(e).is_none()),
@@ -163,7 +185,7 @@ fn prepare(path: &Path, out_override: Option<&Path>) -> Result<Run, String> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| base.join(&cfg.output.dir));
     Ok(Run {
-        lattice: Lattice { lx, ly },
+        lattice,
         model,
         q: cfg.solver.q,
         v,

@@ -47,3 +47,19 @@ pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// The command fails: non-zero exit, exactly one line on stderr, and that line mentions
+/// `expect`.
+pub fn assert_fails_in_one_line(dir: &Path, args: &[&str], expect: &str) {
+    let (code, stdout, stderr) = run(dir, args);
+    assert_ne!(code, 0, "{args:?} should fail: {stdout}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{args:?}: one line, got {stderr:?}"
+    );
+    assert!(
+        stderr.contains(expect),
+        "{args:?}: {stderr:?} should mention {expect:?}"
+    );
+}
