@@ -9,4 +9,5 @@
 // The generated code names the runtime as `::backsolve`.
 extern crate backsolve_core as backsolve;
 
+pub mod qtbm;
 pub mod transport;
