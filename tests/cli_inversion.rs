@@ -4,22 +4,10 @@
 
 mod common;
 
-use common::{assert_fails_in_one_line, read_npy, run, scratch, write_npy};
+use common::{assert_fails_in_one_line, png_size, read_npy, run, scratch, summary, write_npy};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// Width and height from a PNG's header, after checking its signature.
-fn png_size(path: &Path) -> (u32, u32) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{}", path.display());
-    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
-    (be(16), be(20))
-}
-
-fn summary(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
-}
 
 #[test]
 fn demo_reconstructs_a_small_potential_and_writes_its_pictures() {

@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod demo_rtd;
 mod invert;
 mod invert_config;
 mod output;
@@ -29,37 +30,11 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Reconstruct a hidden landscape from its conductance map, a built-in synthetic case
-    /// (seed paper Figs. 2 and 3); writes PNGs, .npy arrays and summary.json.
+    /// Built-in synthetic cases of the seed papers, no files needed; each writes PNGs, .npy
+    /// arrays and summary.json.
     Demo {
-        /// Which case.
-        #[arg(value_enum)]
-        case: demo::Case,
-        /// Lattice size, LXxLY (slices along transport x sites across); 10x10 for the
-        /// potential, 8x6 for the magnetization unless given.
-        #[arg(long, value_parser = parse_size)]
-        size: Option<backsolve_models::transport::Lattice>,
-        /// Seed of the hidden landscape, the noise and the initial guesses.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Gaussian noise on the target, relative to the map's RMS value (0.01 = 1 %).
-        #[arg(long, default_value_t = 0.0)]
-        noise: f64,
-        /// Optimizer.
-        #[arg(long, value_enum, default_value = "lbfgs")]
-        method: demo::MethodName,
-        /// Epoch limit per start.
-        #[arg(long, default_value_t = 600)]
-        max_epochs: usize,
-        /// Random starts at most (a start stuck in a local minimum is abandoned).
-        #[arg(long, default_value_t = 4)]
-        starts: usize,
-        /// Output folder.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Continue an interrupted run from the checkpoint in the output folder.
-        #[arg(long)]
-        resume: bool,
+        #[command(subcommand)]
+        case: DemoCase,
     },
     /// Reconstruct a landscape from a measured conductance map described by a TOML config
     /// (see the README); writes PNGs, .npy arrays and summary.json.
@@ -85,6 +60,64 @@ enum Command {
     },
 }
 
+/// The demos.
+#[derive(Subcommand, Debug)]
+enum DemoCase {
+    /// Reconstruct a hidden potential landscape from its conductance map (seed 000, Fig. 2).
+    Potential(TransportDemo),
+    /// Reconstruct an out-of-plane magnetization texture from its map (seed 000, Fig. 3).
+    Magnetization(TransportDemo),
+    /// Fit a double-barrier resonant-tunnelling diode to a target I-V curve and design a
+    /// band-pass T(E) (seed 001).
+    Rtd {
+        /// Seed of the perturbed start.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Bias points in [0, 0.5] V.
+        #[arg(long, default_value_t = 26)]
+        biases: usize,
+        /// Energies of the current's quadrature.
+        #[arg(long, default_value_t = 1000)]
+        energies: usize,
+        /// Epoch limit of the fit and of the design.
+        #[arg(long, default_value_t = 200)]
+        max_epochs: usize,
+        /// Output folder.
+        #[arg(long, default_value = "demo-rtd")]
+        out: PathBuf,
+    },
+}
+
+/// Options of the transport reconstructions.
+#[derive(clap::Args, Debug)]
+struct TransportDemo {
+    /// Lattice size, LXxLY (slices along transport x sites across); 10x10 for the
+    /// potential, 8x6 for the magnetization unless given.
+    #[arg(long, value_parser = parse_size)]
+    size: Option<backsolve_models::transport::Lattice>,
+    /// Seed of the hidden landscape, the noise and the initial guesses.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Gaussian noise on the target, relative to the map's RMS value (0.01 = 1 %).
+    #[arg(long, default_value_t = 0.0)]
+    noise: f64,
+    /// Optimizer.
+    #[arg(long, value_enum, default_value = "lbfgs")]
+    method: demo::MethodName,
+    /// Epoch limit per start.
+    #[arg(long, default_value_t = 600)]
+    max_epochs: usize,
+    /// Random starts at most (a start stuck in a local minimum is abandoned).
+    #[arg(long, default_value_t = 4)]
+    starts: usize,
+    /// Output folder.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Continue an interrupted run from the checkpoint in the output folder.
+    #[arg(long)]
+    resume: bool,
+}
+
 /// `LXxLY`, e.g. `12x8`.
 fn parse_size(s: &str) -> Result<backsolve_models::transport::Lattice, String> {
     let bad = || format!("expected LXxLY such as 12x8, got \"{s}\"");
@@ -98,29 +131,7 @@ fn parse_size(s: &str) -> Result<backsolve_models::transport::Lattice, String> {
 pub fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Simulate { config, out } => simulate::run(&config, out.as_deref()),
-        Command::Demo {
-            case,
-            size,
-            seed,
-            noise,
-            method,
-            max_epochs,
-            starts,
-            out,
-            resume,
-        } => {
-            let settings = demo::Settings {
-                case,
-                lattice: size.unwrap_or(case.default_size()),
-                seed,
-                noise,
-                method,
-                max_epochs,
-                starts: starts.max(1),
-            };
-            let out = out.unwrap_or_else(|| PathBuf::from(format!("demo-{case:?}").to_lowercase()));
-            demo::run(&settings, &out, resume)
-        }
+        Command::Demo { case } => run_demo(case),
         Command::Invert {
             config,
             out,
@@ -128,4 +139,39 @@ pub fn run(cli: Cli) -> Result<(), String> {
         } => invert_config::run(&config, out.as_deref(), resume),
         Command::Study { study, out } => study::run(study, &out),
     }
+}
+
+fn run_demo(case: DemoCase) -> Result<(), String> {
+    let (case, args) = match case {
+        DemoCase::Potential(args) => (demo::Case::Potential, args),
+        DemoCase::Magnetization(args) => (demo::Case::Magnetization, args),
+        DemoCase::Rtd {
+            seed,
+            biases,
+            energies,
+            max_epochs,
+            out,
+        } => {
+            let settings = demo_rtd::Settings {
+                seed,
+                biases,
+                energies,
+                max_epochs,
+            };
+            return demo_rtd::run(&settings, &out);
+        }
+    };
+    let settings = demo::Settings {
+        case,
+        lattice: args.size.unwrap_or(case.default_size()),
+        seed: args.seed,
+        noise: args.noise,
+        method: args.method,
+        max_epochs: args.max_epochs,
+        starts: args.starts.max(1),
+    };
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from(format!("demo-{case:?}").to_lowercase()));
+    demo::run(&settings, &out, args.resume)
 }

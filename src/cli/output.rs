@@ -169,45 +169,74 @@ pub fn write_heatmap(path: &Path, values: &[f64], rows: usize, cols: usize) -> R
     write_panels(path, &[Panel { values, rows, cols }])
 }
 
-/// Curves `y(i)` against their index on a log10 axis (cost histories), one colour each, with
-/// a light line at every power of ten. Non-positive values are clipped to the lowest decade.
+/// How a curve plot's vertical axis is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YAxis {
+    /// Linear, with a grey line at zero when zero is in range.
+    Linear,
+    /// `log10`, with grey lines at each decade (values floored at 1e-300).
+    Log,
+}
+
+/// Curves over the index `0..n` on a log axis (cost histories).
 pub fn write_log_curves(path: &Path, curves: &[(&[f64], RGBColor)]) -> Result<(), String> {
+    let n = curves.iter().map(|(c, _)| c.len()).max().unwrap_or(1);
+    let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    write_curves(path, &x, curves, YAxis::Log)
+}
+
+/// Curves `y(x)` sharing the abscissae `x` (a curve may be shorter), 640 x 400 pixels, no text:
+/// the README says what each colour is.
+pub fn write_curves(
+    path: &Path,
+    x: &[f64],
+    curves: &[(&[f64], RGBColor)],
+    axis: YAxis,
+) -> Result<(), String> {
     use plotters::prelude::*;
-    let n = curves
+    let map = |v: f64| match axis {
+        YAxis::Linear => v,
+        YAxis::Log => v.max(1e-300).log10(),
+    };
+    let all: Vec<f64> = curves
         .iter()
-        .map(|(c, _)| c.len())
-        .max()
-        .unwrap_or(1)
-        .max(2);
-    let logs = |c: &[f64]| -> Vec<f64> { c.iter().map(|v| v.max(1e-300).log10()).collect() };
-    let all: Vec<f64> = curves.iter().flat_map(|(c, _)| logs(c)).collect();
-    let lo = all.iter().copied().fold(f64::INFINITY, f64::min).floor();
-    let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max).ceil();
+        .flat_map(|(c, _)| c.iter().map(|&v| map(v)))
+        .collect();
+    let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = match axis {
+        YAxis::Log => (lo.floor(), hi.ceil()),
+        YAxis::Linear => (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)),
+    };
     let (lo, hi) = if hi > lo {
         (lo, hi)
     } else {
         (lo - 1.0, lo + 1.0)
     };
+    let (x0, x1) = (x[0], x[x.len() - 1].max(x[0] + f64::EPSILON));
     atomically(path, |tmp| {
         let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
         let root = BitMapBackend::new(tmp, (640, 400)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
         let mut chart = ChartBuilder::on(&root)
             .margin(16)
-            .build_cartesian_2d(0.0..(n - 1) as f64, lo..hi)
+            .build_cartesian_2d(x0..x1, lo..hi)
             .map_err(|e| err(&e))?;
         let grey = RGBColor(220, 220, 220);
-        for decade in (lo as i64)..=(hi as i64) {
-            let d = decade as f64;
+        let guides: Vec<f64> = match axis {
+            YAxis::Log => ((lo as i64)..=(hi as i64)).map(|d| d as f64).collect(),
+            YAxis::Linear => [0.0]
+                .into_iter()
+                .filter(|z| (lo..=hi).contains(z))
+                .collect(),
+        };
+        for y in guides {
             chart
-                .draw_series(LineSeries::new(vec![(0.0, d), ((n - 1) as f64, d)], grey))
+                .draw_series(LineSeries::new(vec![(x0, y), (x1, y)], grey))
                 .map_err(|e| err(&e))?;
         }
         for (curve, colour) in curves {
-            let points = logs(curve)
-                .into_iter()
-                .enumerate()
-                .map(|(i, y)| (i as f64, y));
+            let points = x.iter().zip(curve.iter()).map(|(&x, &y)| (x, map(y)));
             chart
                 .draw_series(LineSeries::new(points, colour.stroke_width(2)))
                 .map_err(|e| err(&e))?;

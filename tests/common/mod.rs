@@ -63,3 +63,16 @@ pub fn assert_fails_in_one_line(dir: &Path, args: &[&str], expect: &str) {
         "{args:?}: {stderr:?} should mention {expect:?}"
     );
 }
+
+/// Width and height from a PNG's header, after checking its signature.
+pub fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{}", path.display());
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+/// `summary.json` of an output folder.
+pub fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}

@@ -37,14 +37,14 @@ pub fn transmission(u: &[f64], t0: f64, e: f64, ka_left: f64, ka_right: f64) -> 
     // pivot_j = 2 t0 + U_j - E - t0 coupling_{j-1}.
     let mut pivot = c64::new(2.0 * t0 + u[0] - e, 0.0) - sigma_left;
     if n == 1 {
-        pivot = pivot - sigma_right;
+        pivot -= sigma_right;
     }
     let mut rhs = c64::new(0.0, -2.0 * t0 * ka_left.sin()) / pivot;
     let mut coupling = hop / pivot;
     for j in 1..n {
         pivot = c64::new(2.0 * t0 + u[j] - e, 0.0) - hop * coupling;
         if j == n - 1 {
-            pivot = pivot - sigma_right;
+            pivot -= sigma_right;
         }
         rhs = hop * rhs / pivot;
         coupling = hop / pivot;
@@ -64,14 +64,14 @@ pub fn wavefunction(u: &[f64], t0: f64, e: f64, ka_left: f64, ka_right: f64) -> 
     let mut rhs = vec![c64::new(0.0, 0.0); n];
     let mut pivot = c64::new(2.0 * t0 + u[0] - e, 0.0) - sigma_left;
     if n == 1 {
-        pivot = pivot - sigma_right;
+        pivot -= sigma_right;
     }
     rhs[0] = c64::new(0.0, -2.0 * t0 * ka_left.sin()) / pivot;
     couplings[0] = hop / pivot;
     for j in 1..n {
         pivot = c64::new(2.0 * t0 + u[j] - e, 0.0) - hop * couplings[j - 1];
         if j == n - 1 {
-            pivot = pivot - sigma_right;
+            pivot -= sigma_right;
         }
         rhs[j] = hop * rhs[j - 1] / pivot;
         couplings[j] = hop / pivot;

@@ -176,7 +176,7 @@ impl Device {
 
     /// Checks a barrier parameter vector for this device.
     pub fn validate_params(&self, params: &[f64]) -> Result<(), DeviceError> {
-        if params.is_empty() || params.len() % PARAMS_PER_BARRIER != 0 {
+        if params.is_empty() || !params.len().is_multiple_of(PARAMS_PER_BARRIER) {
             return Err(DeviceError::Params { len: params.len() });
         }
         for (index, &value) in params.iter().enumerate() {

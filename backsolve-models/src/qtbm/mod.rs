@@ -13,6 +13,10 @@
 //! the solvers that consume it ([`transmission`], [`current_density`]) and from the inverse
 //! problems built on them ([`IvFit`], [`TransmissionDesign`]).
 
+// Differentiable code indexes arrays in counted loops: the macro records indexed reads and
+// writes, and an index loop reads like the equation it implements.
+#![allow(clippy::needless_range_loop)]
+
 mod boundary;
 mod current;
 mod design;

@@ -1,0 +1,77 @@
+//! The demos of the second and third seed papers end to end: `backsolve demo rtd` (and, as they
+//! land, the others) with their numbers and pictures looked at, and bad options refused in one
+//! line.
+
+mod common;
+
+use common::{assert_fails_in_one_line, png_size, read_npy, run, scratch, summary};
+
+#[test]
+fn demo_rtd_recovers_the_hidden_diode_and_designs_a_band_pass() {
+    let dir = scratch("demo-rtd");
+    let args = [
+        "demo",
+        "rtd",
+        "--biases",
+        "11",
+        "--energies",
+        "400",
+        "--out",
+        "r",
+    ];
+    let (code, stdout, stderr) = run(&dir, &args);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert!(stdout.contains("largest parameter error"), "{stdout}");
+    let out = dir.join("r");
+    let s = summary(&out);
+    let err = s["max_relative_error"].as_f64().unwrap();
+    assert!(err < 1e-3, "largest relative parameter error {err:e}");
+    let peak = s["peak_bias"].as_f64().unwrap();
+    assert!((0.1..0.2).contains(&peak), "I-V peak at {peak} V");
+    assert!(s["peak_to_valley"].as_f64().unwrap() > 2.0);
+    let (before, after) = (
+        s["design_misfit_initial"].as_f64().unwrap(),
+        s["design_misfit"].as_f64().unwrap(),
+    );
+    assert!(after < before / 20.0, "design misfit {before} -> {after}");
+    assert_eq!(read_npy(&out.join("iv.npy")).1, vec![11, 4]);
+    assert_eq!(read_npy(&out.join("design.npy")).1, vec![300, 3]);
+    for png in [
+        "iv",
+        "transmission",
+        "potential",
+        "design",
+        "design_potential",
+    ] {
+        assert_eq!(
+            png_size(&out.join(format!("{png}.png"))),
+            (640, 400),
+            "{png}.png"
+        );
+    }
+}
+
+#[test]
+fn demo_rtd_refuses_bad_options_in_one_line() {
+    let dir = scratch("demo-rtd-bad");
+    for (args, expect) in [
+        (
+            vec!["demo", "rtd", "--biases", "2"],
+            "--biases must be at least 3",
+        ),
+        (
+            vec!["demo", "rtd", "--energies", "5"],
+            "--energies must be at least 10",
+        ),
+        (
+            vec!["demo", "rtd", "--max-epochs", "0"],
+            "--max-epochs must be at least 1",
+        ),
+        (
+            vec!["demo", "rtd", "--biases", "many"],
+            "invalid value 'many'",
+        ),
+    ] {
+        assert_fails_in_one_line(&dir, &args, expect);
+    }
+}
