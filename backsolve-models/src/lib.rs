@@ -10,4 +10,5 @@
 extern crate backsolve_core as backsolve;
 
 pub mod qtbm;
+pub mod spectral;
 pub mod transport;

@@ -1,0 +1,69 @@
+//! Plain backsolution: gradient descent through generated code on a positive parametrization
+//! `x = softplus(u) = ln(1 + e^u)`, cost `||A x - y||²`, L-BFGS, stopped by the discrepancy
+//! principle (`||A x - y||² <= τ² N s²`): without the stop it would fit the noise, like the
+//! unregularized least squares.
+
+use super::{Operator, SpectralError};
+use backsolve::faer::Mat;
+use backsolve::inverse::{minimize, FnObjective, Method, Options};
+use backsolve::linalg;
+use backsolve_macros::differentiable;
+
+/// `||A softplus(u) - y||²`; generates `softplus_misfit_pullback`.
+#[differentiable(wrt(u))]
+pub fn softplus_misfit(u: &[f64], a: &Mat<f64>, y: &[f64]) -> f64 {
+    let mut x = Mat::<f64>::zeros(u.len(), 1);
+    for j in 0..u.len() {
+        // ln(1 + e^u) without overflow.
+        if u[j] > 30.0 {
+            x[(j, 0)] = u[j];
+        } else {
+            x[(j, 0)] = (u[j].exp() + 1.0).ln();
+        }
+    }
+    let ax = linalg::matmul(a, &x);
+    let mut cost = 0.0;
+    for i in 0..y.len() {
+        let r = ax[(i, 0)] - y[i];
+        cost += r * r;
+    }
+    cost
+}
+
+/// Backsolution of `y` (noise standard deviation `noise_std`; 0 runs to `max_epochs`): the
+/// spectrum and the epochs used.
+pub fn backsolve_spectrum(
+    op: &Operator,
+    y: &[f64],
+    noise_std: f64,
+    max_epochs: usize,
+) -> Result<(Vec<f64>, usize), SpectralError> {
+    op.check_data(y)?;
+    let tau = super::tikhonov::DISCREPANCY_TAU;
+    let goal = tau * tau * y.len() as f64 * noise_std * noise_std;
+    let mut obj = FnObjective(|u: &[f64]| {
+        let mut grad = vec![0.0; u.len()];
+        let c = softplus_misfit_pullback(u, &op.a, y, 1.0, &mut grad);
+        (c, grad)
+    });
+    // softplus(u0) = 0.1: a small positive start.
+    let u0 = vec![(0.1f64.exp() - 1.0).ln(); op.cols()];
+    let opts = Options {
+        max_epochs,
+        cost_tol: goal,
+        ..Options::default()
+    };
+    let report = minimize(
+        &mut obj,
+        u0,
+        &Method::Lbfgs { memory: 10 },
+        &opts,
+        &mut |_| true,
+    );
+    let x = report
+        .x
+        .iter()
+        .map(|&u| if u > 30.0 { u } else { u.exp().ln_1p() })
+        .collect();
+    Ok((x, report.epochs))
+}
