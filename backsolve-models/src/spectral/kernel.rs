@@ -128,6 +128,15 @@ impl Operator {
             .collect()
     }
 
+    /// `AᵀA + shift I`, the normal matrix both Tikhonov and the Landweber preconditioner factor.
+    pub fn shifted_normal(&self, shift: f64) -> Mat<f64> {
+        let mut normal = backsolve::linalg::matmul_adj_lhs(&self.a, &self.a);
+        for j in 0..self.cols() {
+            normal[(j, j)] += shift;
+        }
+        normal
+    }
+
     /// Checks that `y` has one value per data point.
     pub fn check_data(&self, y: &[f64]) -> Result<(), SpectralError> {
         if y.len() != self.rows() {

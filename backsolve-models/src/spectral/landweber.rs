@@ -28,10 +28,7 @@ pub fn preconditioner(op: &Operator, h: f64) -> Result<Mat<f64>, SpectralError> 
             need: "positive and finite",
         });
     }
-    let mut normal = linalg::matmul_adj_lhs(&op.a, &op.a);
-    for j in 0..op.cols() {
-        normal[(j, j)] += h * DATA_SCALE * DATA_SCALE;
-    }
+    let normal = op.shifted_normal(h * DATA_SCALE * DATA_SCALE);
     let at = op.a.transpose().to_owned();
     Ok(linalg::cholesky_solve(&normal, &at))
 }

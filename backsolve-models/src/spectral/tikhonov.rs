@@ -185,10 +185,7 @@ pub fn solve(op: &Operator, y: &[f64], lambda: f64) -> Result<Vec<f64>, Spectral
             need: "positive and finite",
         });
     }
-    let mut normal = linalg::matmul_adj_lhs(&op.a, &op.a);
-    for j in 0..op.cols() {
-        normal[(j, j)] += lambda;
-    }
+    let normal = op.shifted_normal(lambda);
     let rhs = linalg::matmul_adj_lhs(&op.a, &Mat::from_fn(y.len(), 1, |i, _| y[i]));
     let x = linalg::cholesky_solve(&normal, &rhs);
     Ok((0..op.cols()).map(|j| x[(j, 0)]).collect())
