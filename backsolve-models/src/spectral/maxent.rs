@@ -2,7 +2,8 @@
 //! entropy relative to a default model `m`, `S = Σ_j ΔΩ (x_j - m_j - x_j ln(x_j / m_j))`.
 //! Positivity by the parametrization `x = m e^u` (then `ln(x/m) = u`); minimized by L-BFGS.
 //! `α` by the historic rule `χ² = N` (the number of data points, the expected value for the true
-//! spectrum), found by bisection in `log α` since `χ²` grows with `α`. Default model: flat
+//! spectrum), found by bisection in `log α` since `χ²` grows with `α`; when no `α` reaches it
+//! (nearly noise-free data), the closest fit seen. Default model: flat
 //! at 0.2 (the scale of the synthetic glue functions).
 
 use super::{Operator, SpectralError};
@@ -11,29 +12,27 @@ use backsolve::inverse::{minimize, FnObjective, Method, Options};
 /// The flat default model's level.
 pub const DEFAULT_MODEL: f64 = 0.2;
 
-/// The MaxEnt solution for `α`, warm-started from `u0`: `(u, χ²)`.
+/// The MaxEnt solution for `α`, warm-started from `u0`: `(u, χ²)`. Minimizes the equivalent
+/// `s² (χ²/2 - α S)`, whose scale is the data's whatever the noise level: at `s = 1e-9 max y`
+/// the unscaled gradient (~1e18) would underflow the line search's first step.
 fn solve_for_alpha(op: &Operator, y: &[f64], s: f64, alpha: f64, u0: Vec<f64>) -> (Vec<f64>, f64) {
     let n = op.cols();
     let dw = op.d_omega;
+    let weight = alpha * s * s;
     let value_and_grad = |u: &[f64]| {
         let x: Vec<f64> = u.iter().map(|u| DEFAULT_MODEL * u.exp()).collect();
-        let r: Vec<f64> = op
-            .apply(&x)
-            .iter()
-            .zip(y)
-            .map(|(a, b)| (a - b) / s)
-            .collect();
-        let chi2: f64 = r.iter().map(|v| v * v).sum();
+        let r: Vec<f64> = op.apply(&x).iter().zip(y).map(|(a, b)| a - b).collect();
+        let misfit: f64 = r.iter().map(|v| v * v).sum();
         let entropy: f64 = (0..n)
             .map(|j| dw * (x[j] - DEFAULT_MODEL - x[j] * u[j]))
             .sum();
         let grad = (0..n)
             .map(|j| {
-                let at_r: f64 = (0..op.rows()).map(|i| op.a[(i, j)] * r[i]).sum::<f64>() / s;
-                x[j] * (at_r + alpha * dw * u[j])
+                let at_r: f64 = (0..op.rows()).map(|i| op.a[(i, j)] * r[i]).sum();
+                x[j] * (at_r + weight * dw * u[j])
             })
             .collect();
-        (0.5 * chi2 - alpha * entropy, grad)
+        (0.5 * misfit - weight * entropy, grad)
     };
     let opts = Options {
         max_epochs: 400,
@@ -71,20 +70,29 @@ pub fn maxent(op: &Operator, y: &[f64], noise_std: f64) -> Result<(Vec<f64>, f64
         });
     }
     let goal = y.len() as f64;
-    let (mut lo, mut hi) = (-12.0f64, 8.0f64); // log10 α
+    // Bisection in log10(α s²), the entropy's weight in the data's units.
+    let (mut lo, mut hi) = (-10.0f64, 10.0f64);
+    let alpha = |log_weight: f64| 10f64.powf(log_weight) / (noise_std * noise_std);
     let mut u = vec![0.0; op.cols()];
-    let mut best = (u.clone(), 10f64.powf(lo));
+    // The largest α meeting χ² <= N; if none does (the optimizer cannot reach the noise level of
+    // nearly noise-free data), the closest fit seen.
+    let mut met: Option<(Vec<f64>, f64)> = None;
+    let mut closest = (u.clone(), alpha(lo), f64::INFINITY);
     for _ in 0..24 {
         let mid = 0.5 * (lo + hi);
-        let (sol, chi2) = solve_for_alpha(op, y, noise_std, 10f64.powf(mid), u.clone());
+        let (sol, chi2) = solve_for_alpha(op, y, noise_std, alpha(mid), u.clone());
         u = sol.clone();
+        if chi2 < closest.2 {
+            closest = (sol.clone(), alpha(mid), chi2);
+        }
         if chi2 > goal {
             hi = mid;
         } else {
             lo = mid;
-            best = (sol, 10f64.powf(mid));
+            met = Some((sol, alpha(mid)));
         }
     }
+    let best = met.unwrap_or((closest.0, closest.1));
     let x = best.0.iter().map(|u| DEFAULT_MODEL * u.exp()).collect();
     Ok((x, best.1))
 }
