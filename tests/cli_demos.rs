@@ -1,5 +1,5 @@
-//! The demos of the second and third seed papers end to end: `backsolve demo rtd` (and, as they
-//! land, the others) with their numbers and pictures looked at, and bad options refused in one
+//! The demos of the seed papers end to end: `backsolve demo rtd`, `demo spectral` and
+//! `demo lattice`, with their numbers and pictures looked at, and bad options refused in one
 //! line.
 
 mod common;
@@ -70,6 +70,78 @@ fn demo_rtd_refuses_bad_options_in_one_line() {
         (
             vec!["demo", "rtd", "--biases", "many"],
             "invalid value 'many'",
+        ),
+    ] {
+        assert_fails_in_one_line(&dir, &args, expect);
+    }
+}
+
+#[test]
+fn demo_spectral_writes_the_solver_tables_and_pictures() {
+    let dir = scratch("demo-spectral");
+    let (code, stdout, stderr) = run(&dir, &["demo", "spectral", "--size", "30", "--out", "s"]);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    let out = dir.join("s");
+    let table = std::fs::read_to_string(out.join("table.md")).unwrap();
+    assert!(stdout.contains(&table), "the tables are printed too");
+    for name in [
+        "least squares",
+        "Tikhonov GCV",
+        "MaxEnt",
+        "backsolution",
+        "trapezoid",
+    ] {
+        assert!(table.contains(name), "{name} missing from\n{table}");
+    }
+    let s = summary(&out);
+    assert_eq!(s["test_samples"].as_u64(), Some(3));
+    let sigmas: Vec<f64> = s["noise_levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let mse = |solver: usize, column: usize| s["test_mse"][solver][column].as_f64().unwrap();
+    // The ordering claim the README makes: every regularized solver beats least squares at
+    // σ >= 1e-3, on the command's own table.
+    for (column, sigma) in sigmas.iter().enumerate().filter(|(_, s)| **s >= 1e-3) {
+        for solver in 1..8 {
+            assert!(
+                mse(solver, column) < mse(0, column),
+                "solver {solver} at σ = {sigma}"
+            );
+        }
+    }
+    for png in [
+        "mse",
+        "test_glue",
+        "test_refit",
+        "ood_square_low_wide_glue",
+        "ood_triangle_refit",
+    ] {
+        assert_eq!(
+            png_size(&out.join(format!("{png}.png"))),
+            (640, 400),
+            "{png}.png"
+        );
+    }
+}
+
+#[test]
+fn demo_spectral_refuses_bad_options_in_one_line() {
+    let dir = scratch("demo-spectral-bad");
+    for (args, expect) in [
+        (
+            vec!["demo", "spectral", "--size", "5"],
+            "--size must be at least 10",
+        ),
+        (
+            vec!["demo", "spectral", "--sigma", "2"],
+            "--sigma must be in (0, 1)",
+        ),
+        (
+            vec!["demo", "spectral", "--sigma", "0"],
+            "--sigma must be in (0, 1)",
         ),
     ] {
         assert_fails_in_one_line(&dir, &args, expect);

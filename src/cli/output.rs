@@ -249,7 +249,12 @@ pub fn write_curves(
 pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), String> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| format!("{}: {e}", path.display()))?;
+    write_text(path, &(text + "\n"))
+}
+
+/// `text` (Markdown, say), atomically.
+pub fn write_text(path: &Path, text: &str) -> Result<(), String> {
     atomically(path, |tmp| {
-        fs::write(tmp, text + "\n").map_err(|e| format!("{}: {e}", path.display()))
+        fs::write(tmp, text).map_err(|e| format!("{}: {e}", path.display()))
     })
 }

@@ -66,7 +66,9 @@ pub fn column(v: &[f64]) -> Mat<f64> {
 
 /// Landweber from zero, stopped at the first step whose residual satisfies the discrepancy
 /// principle `||A x_t - y||² <= τ² m s²` (`τ` = [`super::tikhonov::DISCREPANCY_TAU`]), or after
-/// `max_steps`: the solution and the steps taken.
+/// `max_steps`: the solution and the steps taken. The non-negative variant also stops when its
+/// residual levels off (see [`STALL_REL`]): positivity can keep the
+/// fit above the noise level, and iterating on would only fit the noise.
 pub fn landweber_discrepancy(
     op: &Operator,
     p: &Mat<f64>,
@@ -80,12 +82,23 @@ pub fn landweber_discrepancy(
     let goal = tau * tau * y.len() as f64 * noise_std * noise_std;
     let yc = column(y);
     let mut x = Mat::<f64>::zeros(op.cols(), 1);
+    let mut history = vec![linalg::frob2(&yc)];
+    let as_vec = |x: &Mat<f64>| (0..op.cols()).map(|j| x[(j, 0)]).collect();
     for t in 1..=max_steps {
         x = landweber(&op.a, p, &yc, &x, 1, nonneg);
-        let r = &yc - &linalg::matmul(&op.a, &x);
-        if linalg::frob2(&r) <= goal {
-            return Ok(((0..op.cols()).map(|j| x[(j, 0)]).collect(), t));
+        let misfit = linalg::frob2(&(&yc - &linalg::matmul(&op.a, &x)));
+        let stalled =
+            nonneg && t >= STALL_WINDOW && misfit > (1.0 - STALL_REL) * history[t - STALL_WINDOW];
+        if misfit <= goal || stalled {
+            return Ok((as_vec(&x), t));
         }
+        history.push(misfit);
     }
-    Ok(((0..op.cols()).map(|j| x[(j, 0)]).collect(), max_steps))
+    Ok((as_vec(&x), max_steps))
 }
+
+/// The non-negative iteration stops when its misfit fell by less than [`STALL_REL`] (relative)
+/// over the last [`STALL_WINDOW`] steps (the projected misfit need not fall every step).
+pub const STALL_REL: f64 = 1e-3;
+/// See [`STALL_REL`].
+pub const STALL_WINDOW: usize = 20;

@@ -2,8 +2,9 @@
 //! entropy relative to a default model `m`, `S = Σ_j ΔΩ (x_j - m_j - x_j ln(x_j / m_j))`.
 //! Positivity by the parametrization `x = m e^u` (then `ln(x/m) = u`); minimized by L-BFGS.
 //! `α` by the historic rule `χ² = N` (the number of data points, the expected value for the true
-//! spectrum), found by bisection in `log α` since `χ²` grows with `α`; when no `α` reaches it
-//! (nearly noise-free data), the closest fit seen. Default model: flat
+//! spectrum), found by following the solution path down from large `α` and bisecting the bracket
+//! (`χ²` grows with `α`); when no `α` reaches it, the
+//! largest `α` whose `χ²` is within 10 % of the best fit on the path. Default model: flat
 //! at 0.2 (the scale of the synthetic glue functions).
 
 use super::{Operator, SpectralError};
@@ -11,6 +12,15 @@ use backsolve::inverse::{minimize, FnObjective, Method, Options};
 
 /// The flat default model's level.
 pub const DEFAULT_MODEL: f64 = 0.2;
+
+/// The range of `log10(α s²)` searched, from the default model down to a least-squares fit.
+const WEIGHT_RANGE: (f64, f64) = (-10.0, 10.0);
+/// The step of `log10(α s²)` along the solution path.
+const PATH_STEP: f64 = 0.5;
+/// When `χ² = N` is out of reach: accept `χ²` up to this factor above the path's best fit.
+const FLOOR_MARGIN: f64 = 1.1;
+/// Bisections of the bracket around `χ² = N`.
+const BISECTIONS: usize = 8;
 
 /// The MaxEnt solution for `α`, warm-started from `u0`: `(u, χ²)`. Minimizes the equivalent
 /// `s² (χ²/2 - α S)`, whose scale is the data's whatever the noise level: at `s = 1e-9 max y`
@@ -70,29 +80,56 @@ pub fn maxent(op: &Operator, y: &[f64], noise_std: f64) -> Result<(Vec<f64>, f64
         });
     }
     let goal = y.len() as f64;
-    // Bisection in log10(α s²), the entropy's weight in the data's units.
-    let (mut lo, mut hi) = (-10.0f64, 10.0f64);
+    // α in terms of log10(α s²), the entropy's weight in the data's units.
     let alpha = |log_weight: f64| 10f64.powf(log_weight) / (noise_std * noise_std);
-    let mut u = vec![0.0; op.cols()];
-    // The largest α meeting χ² <= N; if none does (the optimizer cannot reach the noise level of
-    // nearly noise-free data), the closest fit seen.
     let mut met: Option<(Vec<f64>, f64)> = None;
-    let mut closest = (u.clone(), alpha(lo), f64::INFINITY);
-    for _ in 0..24 {
-        let mid = 0.5 * (lo + hi);
-        let (sol, chi2) = solve_for_alpha(op, y, noise_std, alpha(mid), u.clone());
-        u = sol.clone();
-        if chi2 < closest.2 {
-            closest = (sol.clone(), alpha(mid), chi2);
+    let mut path: Vec<(Vec<f64>, f64, f64)> = Vec::new();
+    let mut record = |sol: &[f64], log_weight: f64, chi2: f64| {
+        path.push((sol.to_vec(), alpha(log_weight), chi2));
+        chi2 <= goal
+    };
+    // Follow the solution path down from the default model (large α), warm-starting each α
+    // from the previous one: a cold start at small α, or a warm start from a point off the
+    // path, strands the exp parametrization at spurious stationary points.
+    let mut u = vec![0.0; op.cols()];
+    let mut above = WEIGHT_RANGE.1;
+    let mut bracket = None;
+    let mut w = WEIGHT_RANGE.1;
+    while w >= WEIGHT_RANGE.0 {
+        let (sol, chi2) = solve_for_alpha(op, y, noise_std, alpha(w), u.clone());
+        if record(&sol, w, chi2) {
+            met = Some((sol, alpha(w)));
+            bracket = Some((w, above));
+            break;
         }
-        if chi2 > goal {
-            hi = mid;
-        } else {
-            lo = mid;
-            met = Some((sol, alpha(mid)));
+        u = sol;
+        above = w;
+        w -= PATH_STEP;
+    }
+    // Refine χ² = N by bisection inside the bracket, always from the solution above it.
+    if let Some((mut lo, mut hi)) = bracket {
+        for _ in 0..BISECTIONS {
+            let mid = 0.5 * (lo + hi);
+            let (sol, chi2) = solve_for_alpha(op, y, noise_std, alpha(mid), u.clone());
+            if record(&sol, mid, chi2) {
+                lo = mid;
+                met = Some((sol, alpha(mid)));
+            } else {
+                hi = mid;
+                u = sol;
+            }
         }
     }
-    let best = met.unwrap_or((closest.0, closest.1));
+    // If no α reaches χ² = N (positivity or the optimizer keep the fit above the noise), the
+    // largest α within 10 % of the best fit on the path: the smallest α would fit the noise.
+    let best = met.unwrap_or_else(|| {
+        let floor = path.iter().map(|p| p.2).fold(f64::INFINITY, f64::min);
+        let (sol, a, _) = path
+            .into_iter()
+            .find(|p| p.2 <= FLOOR_MARGIN * floor)
+            .expect("the path holds its own minimum");
+        (sol, a)
+    });
     let x = best.0.iter().map(|u| DEFAULT_MODEL * u.exp()).collect();
     Ok((x, best.1))
 }
