@@ -9,6 +9,7 @@
 // The generated code names the runtime as `::backsolve`.
 extern crate backsolve_core as backsolve;
 
+pub mod lattice;
 pub mod qtbm;
 pub mod spectral;
 pub mod transport;
