@@ -85,8 +85,8 @@ impl ImageFit {
         })
     }
 
-    /// The same target seen with a wider blur `sigma ≥ σ`: blurring multiplies `F` by
-    /// `exp(-k²(σ'² - σ²)/2)`, so the wider target follows from the quantity alone
+    /// The same target seen with a wider blur `sigma ≥ σ`: widening the peak-one Gaussians
+    /// multiplies `F` by `(σ'/σ)² exp(-k²(σ'² - σ²)/2)`, so the wider target follows from the quantity alone
     /// (`|F|² = e^q - 1` for `ln(1 + |F|²)`). Fitting against wider blurs first smooths the
     /// cost landscape (only small `k` matter), the continuation of [`backsolve_continuation`].
     pub fn with_wider_blur(&self, sigma: f64) -> Result<ImageFit, LatticeError> {
@@ -113,7 +113,9 @@ impl ImageFit {
             .enumerate()
             .map(|(k, &q)| {
                 let k2 = dk * dk * (signed(k / p).powi(2) + signed(k % p).powi(2));
-                let damping = (-k2 * (sigma * sigma - g.sigma * g.sigma)).exp();
+                // Peak-one Gaussians: F scales with σ² as well.
+                let damping =
+                    (sigma / g.sigma).powi(4) * (-k2 * (sigma * sigma - g.sigma * g.sigma)).exp();
                 match g.quantity {
                     Quantity::LogPower => (q.exp_m1() * damping).ln_1p(),
                     Quantity::Power => q * damping,
