@@ -147,3 +147,73 @@ fn demo_spectral_refuses_bad_options_in_one_line() {
         assert_fails_in_one_line(&dir, &args, expect);
     }
 }
+
+#[test]
+fn demo_lattice_fits_candidates_and_races_reverse_monte_carlo() {
+    let dir = scratch("demo-lattice");
+    let args = [
+        "demo",
+        "lattice",
+        "--candidates",
+        "2",
+        "--max-epochs",
+        "150",
+        "--out",
+        "l",
+    ];
+    let (code, stdout, stderr) = run(&dir, &args);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert!(stdout.contains("reverse Monte Carlo misfit"), "{stdout}");
+    let out = dir.join("l");
+    let s = summary(&out);
+    let values = |key: &str| -> Vec<f64> {
+        s[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    for (before, after) in values("initial_misfit").iter().zip(values("fitted_misfit")) {
+        assert!(after < before / 5.0, "misfit {before} -> {after}");
+    }
+    let sibling = s["g_distance_sibling"].as_f64().unwrap();
+    for d in values("g_distance_fitted") {
+        assert!(d < 3.0 * sibling, "g(r) distance {d} (sibling {sibling})");
+    }
+    assert!(s["rmc_accepted"].as_u64().unwrap() > 0);
+    assert_eq!(read_npy(&out.join("truth.npy")).1, vec![120, 2]);
+    assert_eq!(read_npy(&out.join("candidates.npy")).1, vec![2, 120, 2]);
+    assert_eq!(read_npy(&out.join("rmc.npy")).1, vec![120, 2]);
+    assert_eq!(png_size(&out.join("g_r.png")), (640, 400));
+    assert_eq!(png_size(&out.join("rmc_vs_backsolution.png")), (640, 400));
+    assert_eq!(png_size(&out.join("configurations.png")).1, 320);
+    for png in ["real_space", "momentum"] {
+        assert!(png_size(&out.join(format!("{png}.png"))).0 > 4 * 64);
+    }
+}
+
+#[test]
+fn demo_lattice_refuses_bad_options_in_one_line() {
+    let dir = scratch("demo-lattice-bad");
+    for (args, expect) in [
+        (
+            vec!["demo", "lattice", "--rows", "11"],
+            "--rows must be even",
+        ),
+        (
+            vec!["demo", "lattice", "--candidates", "0"],
+            "--candidates must be at least 1",
+        ),
+        (
+            vec!["demo", "lattice", "--sigma=-1"],
+            "lattice: sigma = -1; it must be positive and finite",
+        ),
+        (
+            vec!["demo", "lattice", "--pixels", "2"],
+            "lattice: pixels = 2; it must be at least 4",
+        ),
+    ] {
+        assert_fails_in_one_line(&dir, &args, expect);
+    }
+}

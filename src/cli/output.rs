@@ -193,17 +193,36 @@ pub fn write_curves(
     curves: &[(&[f64], RGBColor)],
     axis: YAxis,
 ) -> Result<(), String> {
+    let points: Vec<Vec<(f64, f64)>> = curves
+        .iter()
+        .map(|(c, _)| x.iter().copied().zip(c.iter().copied()).collect())
+        .collect();
+    let with_colours: Vec<(&[(f64, f64)], RGBColor)> = points
+        .iter()
+        .zip(curves)
+        .map(|(p, (_, colour))| (p.as_slice(), *colour))
+        .collect();
+    write_xy_curves(path, &with_colours, axis)
+}
+
+/// Curves of `(x, y)` points each (cost against wall time, say), 640 x 400 pixels, no text.
+pub fn write_xy_curves(
+    path: &Path,
+    curves: &[(&[(f64, f64)], RGBColor)],
+    axis: YAxis,
+) -> Result<(), String> {
     use plotters::prelude::*;
     let map = |v: f64| match axis {
         YAxis::Linear => v,
         YAxis::Log => v.max(1e-300).log10(),
     };
-    let all: Vec<f64> = curves
-        .iter()
-        .flat_map(|(c, _)| c.iter().map(|&v| map(v)))
-        .collect();
-    let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let points = || curves.iter().flat_map(|(c, _)| c.iter());
+    let (lo, hi) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+        (a.min(map(p.1)), b.max(map(p.1)))
+    });
+    let (x0, x1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+        (a.min(p.0), b.max(p.0))
+    });
     let (lo, hi) = match axis {
         YAxis::Log => (lo.floor(), hi.ceil()),
         YAxis::Linear => (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)),
@@ -213,7 +232,7 @@ pub fn write_curves(
     } else {
         (lo - 1.0, lo + 1.0)
     };
-    let (x0, x1) = (x[0], x[x.len() - 1].max(x[0] + f64::EPSILON));
+    let x1 = x1.max(x0 + f64::EPSILON);
     atomically(path, |tmp| {
         let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
         let root = BitMapBackend::new(tmp, (640, 400)).into_drawing_area();
@@ -236,10 +255,44 @@ pub fn write_curves(
                 .map_err(|e| err(&e))?;
         }
         for (curve, colour) in curves {
-            let points = x.iter().zip(curve.iter()).map(|(&x, &y)| (x, map(y)));
+            let points = curve.iter().map(|&(x, y)| (x, map(y)));
             chart
                 .draw_series(LineSeries::new(points, colour.stroke_width(2)))
                 .map_err(|e| err(&e))?;
+        }
+        root.present().map_err(|e| err(&e))
+    })
+}
+
+/// Atom configurations in the `side x side` box, one square panel of 320 x 320 pixels per entry
+/// side by side, each atom a filled dot; a panel may overlay several sets of atoms.
+pub fn write_points(
+    path: &Path,
+    side: f64,
+    panels: &[Vec<(&[f64], RGBColor)>],
+) -> Result<(), String> {
+    use plotters::prelude::*;
+    let (size, gap) = (320i32, 12i32);
+    let width = panels.len().max(1) as i32 * (size + gap) - gap;
+    let scale = |v: f64| (v.rem_euclid(side) / side * (size - 8) as f64) as i32 + 4;
+    atomically(path, |tmp| {
+        let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+        let root = BitMapBackend::new(tmp, (width as u32, size as u32)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        for (k, sets) in panels.iter().enumerate() {
+            let left = k as i32 * (size + gap);
+            root.draw(&Rectangle::new(
+                [(left, 0), (left + size - 1, size - 1)],
+                RGBColor(180, 180, 180),
+            ))
+            .map_err(|e| err(&e))?;
+            for (positions, colour) in sets {
+                for atom in positions.chunks(2) {
+                    let centre = (left + scale(atom[0]), size - scale(atom[1]));
+                    root.draw(&Circle::new(centre, 3, colour.filled()))
+                        .map_err(|e| err(&e))?;
+                }
+            }
         }
         root.present().map_err(|e| err(&e))
     })

@@ -273,7 +273,7 @@ pub fn backsolve_continuation(
 ) -> Result<Fitted, LatticeError> {
     let clock = Instant::now();
     let mut positions = start.to_vec();
-    let mut trace = Vec::new();
+    let mut trace = vec![(0.0, fit.cost(start, fit.geometry.sigma))];
     let mut stages: Vec<ImageFit> = widths
         .iter()
         .map(|&w| fit.with_wider_blur(w))
