@@ -149,6 +149,9 @@ struct LatticeDemo {
     /// Epoch limit per continuation stage.
     #[arg(long, default_value_t = 300)]
     max_epochs: usize,
+    /// Fit the target directly, without the continuation through wider blurs.
+    #[arg(long)]
+    no_continuation: bool,
     /// Output folder.
     #[arg(long, default_value = "demo-lattice")]
     out: PathBuf,
@@ -246,6 +249,7 @@ fn run_demo(case: DemoCase) -> Result<(), String> {
                     excluded_radius: a.excluded_radius,
                 },
                 max_epochs: a.max_epochs,
+                continuation: !a.no_continuation,
             };
             return demo_lattice::run(&settings, &a.out);
         }
