@@ -213,6 +213,10 @@ fn demo_lattice_refuses_bad_options_in_one_line() {
             vec!["demo", "lattice", "--pixels", "2"],
             "lattice: pixels = 2; it must be at least 4",
         ),
+        (
+            vec!["demo", "lattice", "--fit-sigma=-0.1"],
+            "--fit-sigma must be a positive width",
+        ),
     ] {
         assert_fails_in_one_line(&dir, &args, expect);
     }

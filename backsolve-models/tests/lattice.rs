@@ -4,7 +4,7 @@
 
 use backsolve_core::faer::Mat;
 use backsolve_core::gradcheck::{check_gradient, CheckOptions};
-use backsolve_core::inverse::Options;
+use backsolve_core::inverse::{minimize, Method, Objective, Options};
 use backsolve_core::SplitMix64;
 use backsolve_models::lattice::fit::{
     backsolve_continuation, reverse_monte_carlo, Constraints, ImageFit, RmcOptions,
@@ -30,6 +30,11 @@ fn small_case() -> (Vec<f64>, f64, f64, usize) {
     (positions, 0.3, 4.0, 16)
 }
 
+/// `v` with `last` appended: positions then `σ`, as the gradient checks see them.
+fn appended(v: &[f64], last: f64) -> Vec<f64> {
+    v.iter().copied().chain([last]).collect()
+}
+
 #[test]
 fn renderer_gradient_in_positions_and_width() {
     let (positions, sigma, side, pixels) = small_case();
@@ -52,10 +57,7 @@ fn renderer_gradient_in_positions_and_width() {
         &mut d_pos,
         &mut d_sigma,
     );
-    let mut x = positions.clone();
-    x.push(sigma);
-    let mut grad = d_pos;
-    grad.push(d_sigma);
+    let (x, grad) = (appended(&positions, sigma), appended(&d_pos, d_sigma));
     check_gradient(
         &[("positions", 10), ("sigma", 1)],
         &x,
@@ -114,10 +116,7 @@ fn momentum_misfit_gradient_for_both_quantities_with_the_shell_term() {
             &mut d_pos,
             &mut d_sigma,
         );
-        let mut x = positions.clone();
-        x.push(sigma);
-        let mut grad = d_pos;
-        grad.push(d_sigma);
+        let (x, grad) = (appended(&positions, sigma), appended(&d_pos, d_sigma));
         assert!(
             grad.iter().any(|g| g.abs() > 1e-3 * loss(&x)),
             "{quantity:?}: a real test"
@@ -342,4 +341,44 @@ fn default_fit_lowers_the_misfit_and_recovers_the_pair_distribution() {
             "seed {seed}: g(r) distance {d_start} -> {d_fit} (floor {floor})"
         );
     }
+}
+
+#[test]
+fn the_blur_width_is_recovered_when_it_is_fitted_too() {
+    let g = Geometry::default();
+    let base = triangular(10, 12, g.side).unwrap();
+    let truth = displaced(&base, 0.12, g.side, &mut SplitMix64(1));
+    let mut fit = ImageFit::new(
+        g,
+        momentum_image(&g, &truth).unwrap(),
+        Constraints::default(),
+    )
+    .unwrap();
+    fit.fit_sigma = true;
+    // Near the truth's positions, with σ 30 % too wide.
+    let near = displaced(&truth, 0.01, g.side, &mut SplitMix64(9));
+    let x0 = appended(&near, 1.3 * g.sigma);
+    let opts = Options {
+        max_epochs: 300,
+        ..Options::default()
+    };
+    let report = minimize(
+        &mut fit,
+        x0.clone(),
+        &Method::Lbfgs { memory: 10 },
+        &opts,
+        &mut |_| true,
+    );
+    let sigma = fit.split(&report.x).1;
+    assert!(
+        (sigma / g.sigma - 1.0).abs() < 1e-3,
+        "σ = {sigma}, truth {}",
+        g.sigma
+    );
+    let before = fit.value(&x0);
+    assert!(
+        report.cost < 1e-4 * before,
+        "cost {before} -> {}",
+        report.cost
+    );
 }

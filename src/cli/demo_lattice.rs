@@ -35,8 +35,10 @@ pub struct Settings {
     pub start_disorder: f64,
     /// Number of candidates (starts).
     pub candidates: usize,
-    /// Box, image and blur.
+    /// Box, image and blur (the truth's).
     pub geometry: Geometry,
+    /// Fit `σ` too, starting from this width (the truth's `σ` is then unknown to the fit).
+    pub sigma_start: Option<f64>,
     /// Optional cost terms.
     pub constraints: Constraints,
     /// Epoch limit per continuation stage.
@@ -72,6 +74,8 @@ struct Summary {
     start_disorder: f64,
     initial_misfit: Vec<f64>,
     fitted_misfit: Vec<f64>,
+    fit_sigma: bool,
+    fitted_sigma: Vec<f64>,
     fit_seconds: Vec<f64>,
     g_distance_start: Vec<f64>,
     g_distance_fitted: Vec<f64>,
@@ -105,6 +109,13 @@ fn check(s: &Settings) -> Result<(), String> {
             return Err(format!("{name} must be non-negative, got {v}"));
         }
     }
+    if let Some(start) = s.sigma_start {
+        if !(start > 0.0 && start <= 0.25 * s.geometry.side) {
+            return Err(format!(
+                "--fit-sigma must be a positive width up to a quarter of the box, got {start}"
+            ));
+        }
+    }
     s.geometry.validate().map_err(|e| e.to_string())
 }
 
@@ -120,7 +131,12 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     // Another sample of the truth's distribution: the scale of "close" for g(r).
     let sibling = displaced(&base, s.disorder, g.side, &mut rng);
     let target = momentum_image(&g, &truth).map_err(err)?;
-    let fit = ImageFit::new(g, target, s.constraints).map_err(err)?;
+    let assumed = Geometry {
+        sigma: s.sigma_start.unwrap_or(g.sigma),
+        ..g
+    };
+    let mut fit = ImageFit::new(assumed, target, s.constraints).map_err(err)?;
+    fit.fit_sigma = s.sigma_start.is_some();
     let starts: Vec<Vec<f64>> = (0..s.candidates as u64)
         .map(|c| {
             displaced(
@@ -133,7 +149,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
         .collect();
 
     let stages = if s.continuation {
-        CONTINUATION.iter().filter(|&&w| w > g.sigma).count() + 1
+        CONTINUATION.iter().filter(|&&w| w > assumed.sigma).count() + 1
     } else {
         1
     };
@@ -180,8 +196,16 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
         sigma: g.sigma,
         disorder: s.disorder,
         start_disorder: s.start_disorder,
-        initial_misfit: starts.iter().map(|p| fit.image_misfit(p)).collect(),
-        fitted_misfit: candidates.iter().map(|p| fit.image_misfit(p)).collect(),
+        initial_misfit: starts
+            .iter()
+            .map(|p| fit.image_misfit(&fit.parameters(p)))
+            .collect(),
+        fit_sigma: fit.fit_sigma,
+        fitted_misfit: fitted
+            .iter()
+            .map(|f| fit.image_misfit(&f.report.x))
+            .collect(),
+        fitted_sigma: fitted.iter().map(|f| fit.split(&f.report.x).1).collect(),
         fit_seconds: fitted
             .iter()
             .map(|f| f.trace.last().map_or(0.0, |t| t.0))
@@ -195,7 +219,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
             .take_while(|t| t.0 <= budget)
             .last()
             .map_or(f64::NAN, |t| t.1),
-        rmc_misfit: fit.image_misfit(&rmc.positions),
+        rmc_misfit: fit.image_misfit(&fit.parameters(&rmc.positions)),
         rmc_g_distance: distance(&rmc.positions),
         rmc_moves: rmc.moves,
         rmc_accepted: rmc.accepted,
@@ -335,6 +359,17 @@ fn report(s: &Summary, out: &Path) {
             .join(", "),
         s.g_distance_sibling
     );
+    if s.fit_sigma {
+        println!(
+            "fitted blur width σ: {} (the target's: {})",
+            s.fitted_sigma
+                .iter()
+                .map(|v| format!("{v:.4}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            s.sigma
+        );
+    }
     println!(
         "same start, same wall time ({:.1} s): backsolution misfit {:.3e}, reverse Monte Carlo {:.3e}",
         s.fit_seconds[0], s.fitted_misfit[0], s.rmc_misfit_same_time

@@ -149,6 +149,9 @@ struct LatticeDemo {
     /// Epoch limit per continuation stage.
     #[arg(long, default_value_t = 300)]
     max_epochs: usize,
+    /// Fit the blur width too, starting from this value (the target is rendered with --sigma).
+    #[arg(long, value_name = "START")]
+    fit_sigma: Option<f64>,
     /// Fit the target directly, without the continuation through wider blurs.
     #[arg(long)]
     no_continuation: bool,
@@ -248,6 +251,7 @@ fn run_demo(case: DemoCase) -> Result<(), String> {
                     excluded_weight: a.excluded_weight,
                     excluded_radius: a.excluded_radius,
                 },
+                sigma_start: a.fit_sigma,
                 max_epochs: a.max_epochs,
                 continuation: !a.no_continuation,
             };

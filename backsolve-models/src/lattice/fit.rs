@@ -137,10 +137,11 @@ impl ImageFit {
         x
     }
 
-    /// Positions and `σ` of a parameter vector.
+    /// Positions and `σ` of a parameter vector. The image depends on `σ²` only, so a fitted
+    /// width may cross zero; the width is the parameter's magnitude.
     pub fn split<'a>(&self, x: &'a [f64]) -> (&'a [f64], f64) {
         if self.fit_sigma {
-            (&x[..x.len() - 1], x[x.len() - 1])
+            (&x[..x.len() - 1], x[x.len() - 1].abs())
         } else {
             (x, self.geometry.sigma)
         }
@@ -167,13 +168,15 @@ impl ImageFit {
         cost
     }
 
-    /// The image misfit alone (no optional terms): what the demo reports.
-    pub fn image_misfit(&self, positions: &[f64]) -> f64 {
+    /// The image misfit alone (no optional terms) of a parameter vector (positions, then `σ`
+    /// if fitted): what the demo reports.
+    pub fn image_misfit(&self, x: &[f64]) -> f64 {
         let bare = ImageFit {
             constraints: Constraints::default(),
             ..self.clone()
         };
-        bare.cost(positions, self.geometry.sigma)
+        let (positions, sigma) = self.split(x);
+        bare.cost(positions, sigma)
     }
 
     /// Cost and its gradient with respect to the positions and `σ`.
@@ -214,7 +217,7 @@ impl Objective for ImageFit {
         let (positions, sigma) = self.split(x);
         let (cost, mut grad, d_sigma) = self.cost_and_gradient(positions, sigma);
         if self.fit_sigma {
-            grad.push(d_sigma);
+            grad.push(d_sigma * x[x.len() - 1].signum());
         }
         (cost, grad)
     }
