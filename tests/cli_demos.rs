@@ -45,7 +45,7 @@ fn demo_rtd_recovers_the_hidden_diode_and_designs_a_band_pass() {
     ] {
         assert_eq!(
             png_size(&out.join(format!("{png}.png"))),
-            (640, 400),
+            (720, 450),
             "{png}.png"
         );
     }
@@ -121,7 +121,7 @@ fn demo_spectral_writes_the_solver_tables_and_pictures() {
     ] {
         assert_eq!(
             png_size(&out.join(format!("{png}.png"))),
-            (640, 400),
+            (720, 450),
             "{png}.png"
         );
     }
@@ -185,9 +185,9 @@ fn demo_lattice_fits_candidates_and_races_reverse_monte_carlo() {
     assert_eq!(read_npy(&out.join("truth.npy")).1, vec![120, 2]);
     assert_eq!(read_npy(&out.join("candidates.npy")).1, vec![2, 120, 2]);
     assert_eq!(read_npy(&out.join("rmc.npy")).1, vec![120, 2]);
-    assert_eq!(png_size(&out.join("g_r.png")), (640, 400));
-    assert_eq!(png_size(&out.join("rmc_vs_backsolution.png")), (640, 400));
-    assert_eq!(png_size(&out.join("configurations.png")).1, 320);
+    assert_eq!(png_size(&out.join("g_r.png")), (720, 450));
+    assert_eq!(png_size(&out.join("rmc_vs_backsolution.png")), (720, 450));
+    assert_eq!(png_size(&out.join("configurations.png")).1, 338);
     for png in ["real_space", "momentum"] {
         assert!(png_size(&out.join(format!("{png}.png"))).0 > 4 * 64);
     }

@@ -42,7 +42,7 @@ fn demo_reconstructs_a_small_potential_and_writes_its_pictures() {
     assert!(w > 3 * h && h >= 60, "landscape.png is {w}x{h}");
     let (w, h) = png_size(&out.join("maps.png"));
     assert!(w > 2 * 21 && h >= 31, "maps.png is {w}x{h}");
-    assert_eq!(png_size(&out.join("cost.png")), (640, 400));
+    assert_eq!(png_size(&out.join("cost.png")), (720, 450));
     assert!(
         !out.join("checkpoint.json").exists(),
         "a finished run leaves no checkpoint"

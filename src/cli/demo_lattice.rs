@@ -3,8 +3,9 @@
 //! from several slightly displaced lattices, their `g(r)` against the truth's, and reverse Monte
 //! Carlo from the same start for three times the wall time of one backsolution fit.
 
-use super::output::{
-    write_curves, write_json, write_npy, write_panels, write_points, write_xy_curves, Panel, YAxis,
+use super::output::{write_json, write_npy};
+use super::plot::{
+    transpose, write_curves, write_panels, write_points, write_xy_curves, Axes, Panel, YAxis,
 };
 use backsolve::inverse::Options;
 use backsolve::SplitMix64;
@@ -232,31 +233,46 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
         &out.join("configurations.png"),
         g.side,
         &[
-            vec![(truth.as_slice(), TRUTH)],
-            vec![(starts[0].as_slice(), START)],
-            vec![(candidates[0].as_slice(), FITTED)],
-            vec![(rmc.positions.as_slice(), RMC)],
+            ("truth", vec![(truth.as_slice(), TRUTH)]),
+            ("start", vec![(starts[0].as_slice(), START)]),
+            ("backsolution", vec![(candidates[0].as_slice(), FITTED)]),
+            ("reverse Monte Carlo", vec![(rmc.positions.as_slice(), RMC)]),
         ],
     )?;
-    let mut curves: Vec<(Vec<f64>, RGBColor)> = vec![
-        (g_of(&sibling), SIBLING),
-        (g_of(&starts[0]), START),
-        (g_of(&rmc.positions), RMC),
+    let mut curves: Vec<(Vec<f64>, RGBColor, &str)> = vec![
+        (g_of(&sibling), SIBLING, "another truth-like sample"),
+        (g_of(&starts[0]), START, "start"),
+        (g_of(&rmc.positions), RMC, "reverse Monte Carlo"),
     ];
-    curves.extend(candidates.iter().map(|p| (g_of(p), FITTED)));
-    curves.push((g_truth.clone(), TRUTH));
-    let borrowed: Vec<(&[f64], RGBColor)> =
-        curves.iter().map(|(c, k)| (c.as_slice(), *k)).collect();
-    write_curves(
-        &out.join("g_r.png"),
-        &bins.centres(),
-        &borrowed,
-        YAxis::Linear,
-    )?;
+    curves.extend(
+        candidates
+            .iter()
+            .enumerate()
+            .map(|(k, p)| (g_of(p), FITTED, if k == 0 { "candidates" } else { "" })),
+    );
+    curves.push((g_truth.clone(), TRUTH, "truth"));
+    let borrowed: Vec<(&[f64], RGBColor, &str)> = curves
+        .iter()
+        .map(|(c, k, n)| (c.as_slice(), *k, *n))
+        .collect();
+    let axes = Axes {
+        x: "r (lattice units)",
+        y: "g(r)",
+        scale: YAxis::Linear,
+    };
+    write_curves(&out.join("g_r.png"), &bins.centres(), &borrowed, axes)?;
+    let axes = Axes {
+        x: "wall time (s)",
+        y: "cost (image misfit)",
+        scale: YAxis::Log,
+    };
     write_xy_curves(
         &out.join("rmc_vs_backsolution.png"),
-        &[(&fitted[0].trace, FITTED), (&rmc.trace, RMC)],
-        YAxis::Log,
+        &[
+            (&fitted[0].trace, FITTED, "backsolution"),
+            (&rmc.trace, RMC, "reverse Monte Carlo"),
+        ],
+        axes,
     )?;
     let atoms = truth.len() / 2;
     write_npy(&out.join("truth.npy"), &truth, &[atoms as u64, 2])?;
@@ -303,8 +319,8 @@ fn fit_one(
     Ok(done)
 }
 
-/// `real_space.png` and `momentum.png`: truth | start | fitted | RMC, the momentum images with
-/// `k = 0` in the centre.
+/// `real_space.png` and `momentum.png`: truth | start | fitted | RMC, the momentum images
+/// (`ln(1 + |F|²)`) with `k = 0` in the centre.
 fn write_images(out: &Path, g: &Geometry, configurations: &[&Vec<f64>]) -> Result<(), String> {
     let p = g.pixels;
     let centred = |q: Vec<f64>| -> Vec<f64> {
@@ -322,13 +338,18 @@ fn write_images(out: &Path, g: &Geometry, configurations: &[&Vec<f64>]) -> Resul
         real.push(real_image(g, positions).map_err(err)?);
         momentum.push(centred(momentum_image(g, positions).map_err(err)?));
     }
+    let titles = ["truth", "start", "backsolution", "reverse Monte Carlo"];
     for (file, images) in [("real_space.png", &real), ("momentum.png", &momentum)] {
-        let panels: Vec<Panel> = images
+        // Rows of the images are x: transposed, x runs horizontally as in the configurations.
+        let drawn: Vec<Vec<f64>> = images.iter().map(|v| transpose(v, p, p)).collect();
+        let panels: Vec<Panel> = drawn
             .iter()
-            .map(|values| Panel {
+            .zip(titles)
+            .map(|(values, title)| Panel {
                 values,
                 rows: p,
                 cols: p,
+                title,
             })
             .collect();
         write_panels(&out.join(file), &panels)?;

@@ -2,7 +2,8 @@
 //! I-V curve as the target, a perturbed start, and the L-BFGS fit of all six barrier parameters;
 //! then a band-pass transmission design on a 20 nm window of the same grid.
 
-use super::output::{write_curves, write_json, write_npy, YAxis};
+use super::output::{write_json, write_npy};
+use super::plot::{write_curves, Axes, YAxis};
 use backsolve::inverse::{minimize, Method, Objective, Options, Progress, Report};
 use backsolve::SplitMix64;
 use backsolve_models::qtbm::{
@@ -227,8 +228,17 @@ fn write_iv_outputs(
     params: [&[f64]; 3],
 ) -> Result<(), String> {
     let colours = [TARGET, INITIAL, FITTED];
-    let curves: Vec<(&[f64], RGBColor)> = currents.iter().copied().zip(colours).collect();
-    write_curves(&out.join("iv.png"), biases, &curves, YAxis::Linear)?;
+    let names = ["target", "initial", "fitted"];
+    let curves: Vec<(&[f64], RGBColor, &str)> = (0..3)
+        .map(|k| (currents[k], colours[k], names[k]))
+        .collect();
+    let axes = |x, y, scale| Axes { x, y, scale };
+    write_curves(
+        &out.join("iv.png"),
+        biases,
+        &curves,
+        axes("bias (V)", "current density (A/cm^2)", YAxis::Linear),
+    )?;
     let rows: Vec<f64> = (0..biases.len())
         .flat_map(|i| [biases[i], currents[0][i], currents[1][i], currents[2][i]])
         .collect();
@@ -239,13 +249,14 @@ fn write_iv_outputs(
         .iter()
         .map(|p| transmission_spectrum(device, &device.profile(p), 0.0, &energies))
         .collect();
-    let curves: Vec<(&[f64], RGBColor)> =
-        spectra.iter().map(|t| t.as_slice()).zip(colours).collect();
+    let curves: Vec<(&[f64], RGBColor, &str)> = (0..3)
+        .map(|k| (spectra[k].as_slice(), colours[k], names[k]))
+        .collect();
     write_curves(
         &out.join("transmission.png"),
         &energies,
         &curves,
-        YAxis::Log,
+        axes("energy (eV)", "transmission T(E) at zero bias", YAxis::Log),
     )?;
 
     let x: Vec<f64> = (0..device.points).map(|j| device.x(j)).collect();
@@ -257,12 +268,24 @@ fn write_iv_outputs(
         profiles.push(u);
         profiles.push(biased);
     }
-    let curves: Vec<(&[f64], RGBColor)> = profiles
+    let curves: Vec<(&[f64], RGBColor, &str)> = profiles
         .iter()
         .enumerate()
-        .map(|(i, u)| (u.as_slice(), colours[i / 2]))
+        .map(|(i, u)| {
+            let name = if i % 2 == 0 { names[i / 2] } else { "" };
+            (u.as_slice(), colours[i / 2], name)
+        })
         .collect();
-    write_curves(&out.join("potential.png"), &x, &curves, YAxis::Linear)
+    write_curves(
+        &out.join("potential.png"),
+        &x,
+        &curves,
+        axes(
+            "position (nm)",
+            "potential (eV) at 0 and 0.3 V",
+            YAxis::Linear,
+        ),
+    )
 }
 
 /// The band-pass problem: `T = 1` on [`PASS_BAND`], 0 elsewhere on 0.01..0.36 eV, the potential
@@ -312,20 +335,28 @@ fn write_design_outputs(
 ) -> Result<(), String> {
     let (t0, t) = (design.predict(x0), design.predict(x));
     let curves = [
-        (&design.target[..], TARGET),
-        (&t0[..], INITIAL),
-        (&t[..], FITTED),
+        (&design.target[..], TARGET, "target"),
+        (&t0[..], INITIAL, "superlattice start"),
+        (&t[..], FITTED, "designed"),
     ];
-    write_curves(&out.join("design.png"), energies, &curves, YAxis::Linear)?;
+    let axes = Axes {
+        x: "energy (eV)",
+        y: "transmission T(E)",
+        scale: YAxis::Linear,
+    };
+    write_curves(&out.join("design.png"), energies, &curves, axes)?;
     let (u0, u) = (design.potential(x0), design.potential(x));
     let positions: Vec<f64> = (0..u.len()).map(|j| design.device.x(j)).collect();
-    let curves = [(&u0[..], INITIAL), (&u[..], FITTED)];
-    write_curves(
-        &out.join("design_potential.png"),
-        &positions,
-        &curves,
-        YAxis::Linear,
-    )?;
+    let curves = [
+        (&u0[..], INITIAL, "superlattice start"),
+        (&u[..], FITTED, "designed"),
+    ];
+    let axes = Axes {
+        x: "position (nm)",
+        y: "potential (eV)",
+        scale: YAxis::Linear,
+    };
+    write_curves(&out.join("design_potential.png"), &positions, &curves, axes)?;
     let rows: Vec<f64> = (0..u.len())
         .flat_map(|j| [positions[j], u0[j], u[j]])
         .collect();

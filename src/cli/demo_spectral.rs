@@ -2,7 +2,8 @@
 //! inversion on a seeded Gaussian-mixture test set at each noise level (the shape of the
 //! paper's Fig. 2b) and on the out-of-distribution shapes, as Markdown tables, JSON and PNGs.
 
-use super::output::{write_curves, write_json, write_text, YAxis};
+use super::output::{write_json, write_text};
+use super::plot::{write_curves, Axes, YAxis};
 use backsolve::SplitMix64;
 use backsolve_models::spectral::compare::{mse, Solver, Solvers};
 use backsolve_models::spectral::data::{dataset, out_of_distribution, sample, NOISE_LEVELS};
@@ -179,14 +180,20 @@ fn markdown_tables(s: &Summary) -> String {
 /// `mse.png`: test MSE against log10 σ, log axis, one curve per solver.
 fn write_mse_curves(out: &Path, s: &Summary) -> Result<(), String> {
     let x: Vec<f64> = s.noise_levels.iter().map(|v| v.log10()).collect();
-    let curves: Vec<(&[f64], RGBColor)> = s
+    let curves: Vec<(&[f64], RGBColor, &str)> = s
         .test_mse
         .iter()
         .zip(COLOURS)
+        .zip(&s.solvers)
         .skip(1)
-        .map(|(row, c)| (row.as_slice(), c))
+        .map(|((row, c), name)| (row.as_slice(), c, *name))
         .collect();
-    write_curves(&out.join("mse.png"), &x, &curves, YAxis::Log)
+    let axes = Axes {
+        x: "log10 σ (noise / max of the data)",
+        y: "test MSE",
+        scale: YAxis::Log,
+    };
+    write_curves(&out.join("mse.png"), &x, &curves, axes)
 }
 
 /// `NAME_glue.png` (truth and every regularized estimate on the Ω grid) and `NAME_refit.png`
@@ -210,25 +217,44 @@ fn write_reconstruction(
         );
     }
     let refits: Vec<Vec<f64>> = estimates.iter().map(|x| solvers.op.apply(x)).collect();
-    let with_truth = |first: &[f64], rest: &[Vec<f64>]| -> Vec<(Vec<f64>, RGBColor)> {
-        std::iter::once((first.to_vec(), TRUTH))
-            .chain(rest.iter().cloned().zip(COLOURS.into_iter().skip(1)))
-            .collect()
+    let regularized = Solver::ALL.into_iter().skip(1).map(Solver::name);
+    let with_truth = |first: (&[f64], &'static str), rest: &[Vec<f64>]| {
+        std::iter::once((first.0.to_vec(), TRUTH, first.1))
+            .chain(
+                rest.iter()
+                    .cloned()
+                    .zip(COLOURS.into_iter().skip(1))
+                    .zip(regularized.clone())
+                    .map(|((c, k), n)| (c, k, n)),
+            )
+            .collect::<Vec<(Vec<f64>, RGBColor, &str)>>()
     };
     let big_omega = &solvers.op.big_omega;
     let omega = &solvers.op.omega;
-    for (file, x, curves) in [
-        ("glue", big_omega, with_truth(truth, &estimates)),
-        ("refit", omega, with_truth(y, &refits)),
+    for (file, x, curves, axes) in [
+        (
+            "glue",
+            big_omega,
+            with_truth((truth, "truth"), &estimates),
+            ("Ω (meV)", "glue function I^2 χ(Ω)"),
+        ),
+        (
+            "refit",
+            omega,
+            with_truth((y, "data"), &refits),
+            ("ω (meV)", "scattering rate 1/τ(ω) (meV)"),
+        ),
     ] {
-        let borrowed: Vec<(&[f64], RGBColor)> =
-            curves.iter().map(|(c, k)| (c.as_slice(), *k)).collect();
-        write_curves(
-            &out.join(format!("{name}_{file}.png")),
-            x,
-            &borrowed,
-            YAxis::Linear,
-        )?;
+        let borrowed: Vec<(&[f64], RGBColor, &str)> = curves
+            .iter()
+            .map(|(c, k, n)| (c.as_slice(), *k, *n))
+            .collect();
+        let axes = Axes {
+            x: axes.0,
+            y: axes.1,
+            scale: YAxis::Linear,
+        };
+        write_curves(&out.join(format!("{name}_{file}.png")), x, &borrowed, axes)?;
     }
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! bar, a checkpoint every few epochs (`--resume` continues from it with the identical
 //! result), Ctrl-C keeping the best parameters so far, and the output folder.
 
-use super::output::{transpose, write_json, write_log_curves, write_npy, write_panels, Panel};
+use super::output::{write_json, write_npy};
+use super::plot::{transpose, write_log_curves, write_panels, Panel};
 use backsolve::inverse::{resume, Method, Objective, Options, State, Stop};
 use backsolve::SplitMix64;
 use backsolve_models::transport::{Reconstruction, Unknown};
@@ -308,17 +309,24 @@ fn component(job: &Job, landscape: &[f64], c: usize) -> Vec<f64> {
     transpose(&values, l.lx, l.ly)
 }
 
-fn write_landscapes(job: &Job, out: &Path, panels: &[&[f64]]) -> Result<Vec<PathBuf>, String> {
+/// `landscape*.png`: the titled landscapes side by side, one file per shown component.
+fn write_landscapes(
+    job: &Job,
+    out: &Path,
+    panels: &[(&str, &[f64])],
+) -> Result<Vec<PathBuf>, String> {
     let l = job.problem.lattice;
     let mut written = vec![];
     for (suffix, c) in shown_components(job) {
-        let pictures: Vec<Vec<f64>> = panels.iter().map(|p| component(job, p, c)).collect();
+        let pictures: Vec<Vec<f64>> = panels.iter().map(|p| component(job, p.1, c)).collect();
         let panels: Vec<Panel> = pictures
             .iter()
-            .map(|values| Panel {
+            .zip(panels)
+            .map(|(values, (title, _))| Panel {
                 values,
                 rows: l.ly,
                 cols: l.lx,
+                title,
             })
             .collect();
         let path = out.join(format!("landscape{suffix}.png"));
@@ -358,13 +366,13 @@ fn write_outputs(
         &best.history,
         &[best.history.len() as u64],
     )?;
-    let mut panels: Vec<&[f64]> = vec![];
+    let mut panels: Vec<(&str, &[f64])> = vec![];
     if let Some(t) = &job.truth {
         write_npy(&out.join("truth.npy"), t, &shape)?;
-        panels.push(t);
+        panels.push(("truth", t));
     }
-    panels.push(&initial);
-    panels.push(&landscape);
+    panels.push(("initial", &initial));
+    panels.push(("reconstructed", &landscape));
     write_landscapes(job, out, &panels)?;
     write_panels(
         &out.join("maps.png"),
@@ -373,19 +381,25 @@ fn write_outputs(
                 values: &job.problem.target,
                 rows,
                 cols,
+                title: "target G(phi, E)",
             },
             Panel {
                 values: &fitted,
                 rows,
                 cols,
+                title: "fitted G(phi, E)",
             },
         ],
     )?;
     let grey = RGBColor(170, 170, 170);
-    let mut curves: Vec<(&[f64], RGBColor)> =
-        ck.histories.iter().map(|h| (h.as_slice(), grey)).collect();
-    curves.push((&best.history, RGBColor(31, 119, 180)));
-    write_log_curves(&out.join("cost.png"), &curves)?;
+    let mut curves: Vec<(&[f64], RGBColor, &str)> = ck
+        .histories
+        .iter()
+        .enumerate()
+        .map(|(k, h)| (h.as_slice(), grey, if k == 0 { "other starts" } else { "" }))
+        .collect();
+    curves.push((&best.history, RGBColor(31, 119, 180), "best start"));
+    write_log_curves(&out.join("cost.png"), &curves, "cost")?;
     let rms = rms_error(job, &landscape);
     let cost = job.problem.value(&best.x);
     let summary = Summary {

@@ -8,8 +8,10 @@ mod demo_spectral;
 mod invert;
 mod invert_config;
 mod output;
+mod plot;
 mod simulate;
 mod study;
+mod text;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

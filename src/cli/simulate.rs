@@ -1,7 +1,8 @@
 //! `backsolve simulate CONFIG.toml`: a conductance map from a config file.
 
 use super::config::{self, Config};
-use super::output::{read_npy, write_heatmap, write_npy};
+use super::output::{read_npy, write_npy};
+use super::plot::write_heatmap;
 use backsolve_models::transport::{open_channels, simulate_map, Grid, Lattice, Model, WireLead};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -222,7 +223,7 @@ pub fn run(config: &Path, out: Option<&Path>) -> Result<(), String> {
     let npy = run.out.join("G.npy");
     let png = run.out.join("G.png");
     write_npy(&npy, &g, &[rows as u64, cols as u64])?;
-    write_heatmap(&png, &g, rows, cols)?;
+    write_heatmap(&png, &g, rows, cols, "G(phi, E) (e^2/h): phi up, E right")?;
     let (lo, hi) = g
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {

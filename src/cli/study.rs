@@ -11,7 +11,8 @@
 
 use super::demo::{self, Case, MethodName, Settings};
 use super::invert;
-use super::output::{write_npy, write_panels, Panel};
+use super::output::write_npy;
+use super::plot::{write_log_curves, write_panels, Panel};
 use backsolve::inverse::{minimize, Objective, Options, Stop};
 use backsolve_models::transport::{simulate_map, Grid, Lattice};
 use indicatif::ProgressBar;
@@ -116,6 +117,7 @@ fn slices(out: &Path) -> Result<String, String> {
                 values: &logs,
                 rows: SLICE_POINTS,
                 cols: SLICE_POINTS,
+                title: "log10 cost on the slice",
             }],
         )?;
         write_npy(
@@ -248,12 +250,14 @@ fn optimizers(out: &Path) -> Result<String, String> {
         plotters::style::RGBColor(44, 160, 44),
         plotters::style::RGBColor(31, 119, 180),
     ];
-    let curves: Vec<(&[f64], _)> = histories
+    let names = ["halving", "Adam", "L-BFGS"];
+    let curves: Vec<(&[f64], _, &str)> = histories
         .iter()
         .zip(colours)
-        .map(|(h, c)| (h.as_slice(), c))
+        .zip(names)
+        .map(|((h, c), n)| (h.as_slice(), c, n))
         .collect();
-    super::output::write_log_curves(&out.join("optimizers.png"), &curves)?;
+    write_log_curves(&out.join("optimizers.png"), &curves, "cost")?;
     table
         .push_str("\nCost curves in optimizers.png: red = halving, green = Adam, blue = L-BFGS.\n");
     Ok(table)

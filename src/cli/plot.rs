@@ -1,0 +1,408 @@
+//! The PNG figures: curves with numbered axes, axis names and a legend; heat-map panels with
+//! titles and a numbered colour bar; atom configurations. Text comes from bitmap glyphs
+//! ([`super::text`]); every file is written atomically.
+
+use super::output::atomically;
+use super::text::{self, number};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+const INK: RGBColor = RGBColor(40, 40, 40);
+const GUIDE: RGBColor = RGBColor(225, 225, 225);
+const FRAME: RGBColor = RGBColor(160, 160, 160);
+
+fn fail(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> String + '_ {
+    move |e| format!("{}: {e}", path.display())
+}
+
+/// How a curve plot's vertical axis is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YAxis {
+    /// Linear.
+    Linear,
+    /// `log10`, a guide and a label at each decade (values floored at 1e-300).
+    Log,
+}
+
+/// The names and scale of a curve plot's axes.
+#[derive(Clone, Copy, Debug)]
+pub struct Axes<'a> {
+    /// Name of the horizontal axis (with its unit).
+    pub x: &'a str,
+    /// Name of the vertical axis.
+    pub y: &'a str,
+    /// Scale of the vertical axis.
+    pub scale: YAxis,
+}
+
+/// A curve: points, colour, and its legend entry (empty: not in the legend).
+pub type Curve<'a> = (&'a [(f64, f64)], RGBColor, &'a str);
+
+/// Curves `y(x)` sharing the abscissae `x` (a curve may be shorter).
+pub fn write_curves(
+    path: &Path,
+    x: &[f64],
+    curves: &[(&[f64], RGBColor, &str)],
+    axes: Axes,
+) -> Result<(), String> {
+    let points: Vec<Vec<(f64, f64)>> = curves
+        .iter()
+        .map(|(c, ..)| x.iter().copied().zip(c.iter().copied()).collect())
+        .collect();
+    let with_points: Vec<Curve> = points
+        .iter()
+        .zip(curves)
+        .map(|(p, (_, colour, label))| (p.as_slice(), *colour, *label))
+        .collect();
+    write_xy_curves(path, &with_points, axes)
+}
+
+/// Curves over the index `0..n` on a log axis (cost histories).
+pub fn write_log_curves(
+    path: &Path,
+    curves: &[(&[f64], RGBColor, &str)],
+    y: &str,
+) -> Result<(), String> {
+    let n = curves.iter().map(|(c, ..)| c.len()).max().unwrap_or(1);
+    let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    let axes = Axes {
+        x: "epoch",
+        y,
+        scale: YAxis::Log,
+    };
+    write_curves(path, &x, curves, axes)
+}
+
+/// Up to about `count` round values (1, 2 or 5 times a power of ten) covering `[lo, hi]`.
+fn nice_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    let span = hi - lo;
+    if !(span > 0.0 && span.is_finite()) {
+        return vec![lo];
+    }
+    let raw = span / count.max(1) as f64;
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|s| span / s <= count as f64)
+        .unwrap_or(10.0 * power);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// The plotted range of values: padded for linear axes, whole decades for log axes.
+fn value_range(values: impl Iterator<Item = f64>, scale: YAxis) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (0.0, 1.0);
+    }
+    let (lo, hi) = match scale {
+        YAxis::Log => (lo.floor(), hi.ceil()),
+        YAxis::Linear => (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)),
+    };
+    if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 1.0, lo + 1.0)
+    }
+}
+
+/// Curves of `(x, y)` points each, 720 x 450 pixels: numbered axes, axis names, and a legend of
+/// the labelled curves in the top-right corner.
+pub fn write_xy_curves(path: &Path, curves: &[Curve], axes: Axes) -> Result<(), String> {
+    let map = |v: f64| match axes.scale {
+        YAxis::Linear => v,
+        YAxis::Log => v.max(1e-300).log10(),
+    };
+    let points = || curves.iter().flat_map(|(c, ..)| c.iter());
+    let (lo, hi) = value_range(points().map(|p| map(p.1)), axes.scale);
+    let (x0, x1) = value_range(points().map(|p| p.0), YAxis::Linear);
+    atomically(path, |tmp| {
+        let err = fail(path);
+        let root = BitMapBackend::new(tmp, (720, 450)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin_top(28)
+            .margin_right(20)
+            .margin_left(76)
+            .margin_bottom(44)
+            .build_cartesian_2d(x0..x1, lo..hi)
+            .map_err(|e| err(&e))?;
+        let y_ticks: Vec<f64> = match axes.scale {
+            YAxis::Log => {
+                let decades = (hi - lo) as i64;
+                let every = (decades / 8 + 1).max(1);
+                (lo as i64..=hi as i64)
+                    .filter(|d| (d - lo as i64) % every == 0)
+                    .map(|d| d as f64)
+                    .collect()
+            }
+            YAxis::Linear => nice_ticks(lo, hi, 6),
+        };
+        let x_ticks = nice_ticks(x0, x1, 7);
+        for &y in &y_ticks {
+            chart
+                .draw_series(LineSeries::new(vec![(x0, y), (x1, y)], GUIDE))
+                .map_err(|e| err(&e))?;
+        }
+        for &x in &x_ticks {
+            chart
+                .draw_series(LineSeries::new(vec![(x, lo), (x, hi)], GUIDE))
+                .map_err(|e| err(&e))?;
+        }
+        for (curve, colour, _) in curves {
+            let line = curve.iter().map(|&(x, y)| (x, map(y)));
+            chart
+                .draw_series(LineSeries::new(line, colour.stroke_width(2)))
+                .map_err(|e| err(&e))?;
+        }
+        let (left, top) = chart.backend_coord(&(x0, hi));
+        let (right, bottom) = chart.backend_coord(&(x1, lo));
+        root.draw(&Rectangle::new([(left, top), (right, bottom)], FRAME))
+            .map_err(|e| err(&e))?;
+        for &y in &y_ticks {
+            let label = match axes.scale {
+                YAxis::Log => format!("1e{}", y as i64),
+                YAxis::Linear => number(y),
+            };
+            let py = chart.backend_coord(&(x0, y)).1;
+            text::draw(
+                &root,
+                (left - 6 - text::width(&label, 1), py - 4),
+                &label,
+                INK,
+                1,
+            )?;
+        }
+        for &x in &x_ticks {
+            let label = number(x);
+            let px = chart.backend_coord(&(x, lo)).0;
+            let w = text::width(&label, 1);
+            text::draw(&root, (px - w / 2, bottom + 8), &label, INK, 1)?;
+        }
+        let w = text::width(axes.x, 1);
+        text::draw(&root, ((left + right - w) / 2, bottom + 26), axes.x, INK, 1)?;
+        text::draw(&root, (8, 10), axes.y, INK, 1)?;
+        draw_legend(&root, curves, (right, top))
+    })
+}
+
+/// The legend of the labelled curves, inside the plot's top-right corner.
+fn draw_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    curves: &[Curve],
+    (right, top): (i32, i32),
+) -> Result<(), String> {
+    let entries: Vec<(RGBColor, &str)> = curves
+        .iter()
+        .filter(|(_, _, label)| !label.is_empty())
+        .map(|(_, colour, label)| (*colour, *label))
+        .collect();
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let text_width = entries
+        .iter()
+        .map(|(_, l)| text::width(l, 1))
+        .max()
+        .unwrap_or(0);
+    let (w, h) = (text_width + 40, entries.len() as i32 * 14 + 8);
+    let (x, y) = (right - w - 6, top + 6);
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.draw(&Rectangle::new([(x, y), (x + w, y + h)], WHITE.filled()))
+        .map_err(e)?;
+    root.draw(&Rectangle::new([(x, y), (x + w, y + h)], FRAME))
+        .map_err(e)?;
+    for (k, (colour, label)) in entries.iter().enumerate() {
+        let row = y + 6 + k as i32 * 14;
+        root.draw(&Rectangle::new(
+            [(x + 6, row + 3), (x + 26, row + 4)],
+            colour.filled(),
+        ))
+        .map_err(e)?;
+        text::draw(root, (x + 32, row), label, INK, 1)?;
+    }
+    Ok(())
+}
+
+/// A viridis-like colour ramp, `t` in [0, 1].
+fn ramp(t: f64) -> RGBColor {
+    const STOPS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let t = t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
+    let i = (t.floor() as usize).min(STOPS.len() - 2);
+    let f = t - i as f64;
+    let mix = |a: f64, b: f64| (a + (b - a) * f).round() as u8;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// One heat-map panel: `values[row][col]`, rows drawn bottom to top, and its title.
+pub struct Panel<'a> {
+    /// Row-major values.
+    pub values: &'a [f64],
+    /// Number of rows.
+    pub rows: usize,
+    /// Number of columns.
+    pub cols: usize,
+    /// Drawn above the panel.
+    pub title: &'a str,
+}
+
+/// `values` (`rows x cols`, row-major) transposed, so that a landscape stored `[x, y]` is drawn
+/// with `x` horizontal.
+pub fn transpose(values: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    (0..cols)
+        .flat_map(|c| (0..rows).map(move |r| values[r * cols + c]))
+        .collect()
+}
+
+/// The smallest and largest value over all panels, NaN ignored (an empty or constant range is
+/// widened).
+fn range(panels: &[Panel]) -> (f64, f64) {
+    let (lo, hi) = panels
+        .iter()
+        .flat_map(|p| p.values.iter())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    if hi > lo {
+        (lo, hi)
+    } else {
+        (lo, lo + 1.0)
+    }
+}
+
+/// Colour of a cell whose value is NaN (a fixed site, left out of the colour scale).
+const NOT_SHOWN: RGBColor = RGBColor(200, 200, 200);
+
+/// Heat maps side by side on one colour scale, each under its title, with a colour bar on the
+/// right numbered at its ends; each cell a block of pixels, NaN cells grey. Panels of one figure
+/// share their shape.
+pub fn write_panels(path: &Path, panels: &[Panel]) -> Result<(), String> {
+    let (rows, cols) = (panels[0].rows, panels[0].cols);
+    let cell = (480 / cols.max(rows).max(1)).clamp(2, 40) as i32;
+    let (w, h) = (cols as i32 * cell, rows as i32 * cell);
+    let (gap, bar, head, numbers) = (12, 24, 18, 80);
+    let width = panels.len() as i32 * (w + gap) + bar + numbers;
+    let (lo, hi) = range(panels);
+    atomically(path, |tmp| {
+        let err = fail(path);
+        let root =
+            BitMapBackend::new(tmp, (width as u32, (h + head + 4) as u32)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        for (k, panel) in panels.iter().enumerate() {
+            let left = k as i32 * (w + gap);
+            text::draw(&root, (left, 4), panel.title, INK, 1)?;
+            for r in 0..rows {
+                for c in 0..cols {
+                    let value = panel.values[r * cols + c];
+                    let colour = if value.is_nan() {
+                        NOT_SHOWN
+                    } else {
+                        ramp((value - lo) / (hi - lo))
+                    };
+                    let y0 = head + (rows - 1 - r) as i32 * cell;
+                    let x0 = left + c as i32 * cell;
+                    root.draw(&Rectangle::new(
+                        [(x0, y0), (x0 + cell, y0 + cell)],
+                        colour.filled(),
+                    ))
+                    .map_err(|e| err(&e))?;
+                }
+            }
+        }
+        let x0 = panels.len() as i32 * (w + gap);
+        for py in 0..h {
+            let t = 1.0 - py as f64 / h.max(1) as f64;
+            root.draw(&Rectangle::new(
+                [(x0, head + py), (x0 + bar, head + py + 1)],
+                ramp(t).filled(),
+            ))
+            .map_err(|e| err(&e))?;
+        }
+        text::draw(&root, (x0 + bar + 6, head), &number(hi), INK, 1)?;
+        text::draw(&root, (x0 + bar + 6, head + h - 8), &number(lo), INK, 1)
+    })
+}
+
+/// One titled heat map of `values[row][col]` (rows drawn bottom to top), with a colour bar.
+pub fn write_heatmap(
+    path: &Path,
+    values: &[f64],
+    rows: usize,
+    cols: usize,
+    title: &str,
+) -> Result<(), String> {
+    write_panels(
+        path,
+        &[Panel {
+            values,
+            rows,
+            cols,
+            title,
+        }],
+    )
+}
+
+/// A titled panel of atoms: sets of positions (`[x0, y0, x1, y1, ..]`), each in its colour.
+pub type AtomPanel<'a> = (&'a str, Vec<(&'a [f64], RGBColor)>);
+
+/// Atom configurations in the `side x side` box, one titled square panel of 320 x 320 pixels per
+/// entry side by side, each atom a filled dot; a panel may overlay several sets of atoms.
+pub fn write_points(
+    path: &Path,
+    side: f64,
+    panels: &[AtomPanel],
+) -> Result<(), String> {
+    let (size, gap, head) = (320i32, 12i32, 18i32);
+    let width = panels.len().max(1) as i32 * (size + gap) - gap;
+    let scale = |v: f64| (v.rem_euclid(side) / side * (size - 8) as f64) as i32 + 4;
+    atomically(path, |tmp| {
+        let err = fail(path);
+        let root =
+            BitMapBackend::new(tmp, (width as u32, (size + head) as u32)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        for (k, (title, sets)) in panels.iter().enumerate() {
+            let left = k as i32 * (size + gap);
+            text::draw(&root, (left, 4), title, INK, 1)?;
+            root.draw(&Rectangle::new(
+                [(left, head), (left + size - 1, head + size - 1)],
+                FRAME,
+            ))
+            .map_err(|e| err(&e))?;
+            for (positions, colour) in sets {
+                for atom in positions.chunks(2) {
+                    let centre = (left + scale(atom[0]), head + size - scale(atom[1]));
+                    root.draw(&Circle::new(centre, 3, colour.filled()))
+                        .map_err(|e| err(&e))?;
+                }
+            }
+        }
+        root.present().map_err(|e| err(&e))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nice_ticks;
+
+    #[test]
+    fn ticks_are_round_and_inside() {
+        assert_eq!(nice_ticks(0.0, 0.5, 6), vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5]);
+        let t = nice_ticks(-3.2, 17.0, 6);
+        assert_eq!(t, vec![0.0, 5.0, 10.0, 15.0]);
+        assert_eq!(nice_ticks(2.0, 2.0, 5), vec![2.0]);
+    }
+}
