@@ -237,17 +237,26 @@ fn bad_input_is_a_typed_error_naming_the_argument() {
     );
 }
 
-#[test]
-fn a_wider_blur_of_the_target_matches_rendering_with_that_width() {
-    let g = Geometry::default();
+/// The demo's default lattice (10 x 12 triangular in `g`'s box) and the fit of `atoms`' image.
+fn lattice_and_fit(
+    g: Geometry,
+    atoms: impl Fn(&[f64]) -> Vec<f64>,
+) -> (Vec<f64>, Vec<f64>, ImageFit) {
     let base = triangular(10, 12, g.side).unwrap();
-    let atoms = displaced(&base, 0.12, g.side, &mut SplitMix64(4));
+    let truth = atoms(&base);
     let fit = ImageFit::new(
         g,
-        momentum_image(&g, &atoms).unwrap(),
+        momentum_image(&g, &truth).unwrap(),
         Constraints::default(),
     )
     .unwrap();
+    (base, truth, fit)
+}
+
+#[test]
+fn a_wider_blur_of_the_target_matches_rendering_with_that_width() {
+    let g = Geometry::default();
+    let (_, atoms, fit) = lattice_and_fit(g, |b| displaced(b, 0.12, g.side, &mut SplitMix64(4)));
     for wider in [0.35, 0.6] {
         let reblurred = fit.with_wider_blur(wider).unwrap();
         let direct = momentum_image(&Geometry { sigma: wider, ..g }, &atoms).unwrap();
@@ -306,16 +315,8 @@ fn reverse_monte_carlo_lowers_the_cost_and_keeps_exact_books() {
 #[test]
 fn default_fit_lowers_the_misfit_and_recovers_the_pair_distribution() {
     let g = Geometry::default();
-    let base = triangular(10, 12, g.side).unwrap();
-    let mut rng = SplitMix64(1);
-    let truth = displaced(&base, 0.12, g.side, &mut rng);
-    let sibling = displaced(&base, 0.12, g.side, &mut rng);
-    let fit = ImageFit::new(
-        g,
-        momentum_image(&g, &truth).unwrap(),
-        Constraints::default(),
-    )
-    .unwrap();
+    let (base, truth, fit) = lattice_and_fit(g, |b| displaced(b, 0.12, g.side, &mut SplitMix64(1)));
+    let sibling = displaced(&base, 0.12, g.side, &mut SplitMix64(7));
     let bins = Bins::up_to_half_box(g.side, 0.05);
     let g_truth = pair_distribution(&truth, g.side, bins);
     // The scale of "close": two independent samples of the truth's distribution.
@@ -346,14 +347,8 @@ fn default_fit_lowers_the_misfit_and_recovers_the_pair_distribution() {
 #[test]
 fn the_blur_width_is_recovered_when_it_is_fitted_too() {
     let g = Geometry::default();
-    let base = triangular(10, 12, g.side).unwrap();
-    let truth = displaced(&base, 0.12, g.side, &mut SplitMix64(1));
-    let mut fit = ImageFit::new(
-        g,
-        momentum_image(&g, &truth).unwrap(),
-        Constraints::default(),
-    )
-    .unwrap();
+    let (_, truth, mut fit) =
+        lattice_and_fit(g, |b| displaced(b, 0.12, g.side, &mut SplitMix64(1)));
     fit.fit_sigma = true;
     // Near the truth's positions, with σ 30 % too wide.
     let near = displaced(&truth, 0.01, g.side, &mut SplitMix64(9));

@@ -361,11 +361,7 @@ pub type AtomPanel<'a> = (&'a str, Vec<(&'a [f64], RGBColor)>);
 
 /// Atom configurations in the `side x side` box, one titled square panel of 320 x 320 pixels per
 /// entry side by side, each atom a filled dot; a panel may overlay several sets of atoms.
-pub fn write_points(
-    path: &Path,
-    side: f64,
-    panels: &[AtomPanel],
-) -> Result<(), String> {
+pub fn write_points(path: &Path, side: f64, panels: &[AtomPanel]) -> Result<(), String> {
     let (size, gap, head) = (320i32, 12i32, 18i32);
     let width = panels.len().max(1) as i32 * (size + gap) - gap;
     let scale = |v: f64| (v.rem_euclid(side) / side * (size - 8) as f64) as i32 + 4;

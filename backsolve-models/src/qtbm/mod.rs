@@ -10,7 +10,7 @@
 //!
 //! Units: energies and potentials in eV, lengths in nm, temperatures in K, current densities
 //! in A/cm². The description of a device ([`Device`], barrier parameters) is separate from
-//! the solvers that consume it ([`transmission`], [`current_density`]) and from the inverse
+//! the solvers that consume it ([`transmission`], [`current`]) and from the inverse
 //! problems built on them ([`IvFit`], [`TransmissionDesign`]).
 
 // Differentiable code indexes arrays in counted loops: the macro records indexed reads and
