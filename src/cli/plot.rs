@@ -189,15 +189,32 @@ pub fn write_xy_curves(path: &Path, curves: &[Curve], axes: Axes) -> Result<(), 
         let w = text::width(axes.x, 1);
         text::draw(&root, ((left + right - w) / 2, bottom + 26), axes.x, INK, 1)?;
         text::draw(&root, (8, 10), axes.y, INK, 1)?;
-        draw_legend(&root, curves, (right, top))
+        // The curves in pixels, sampled along each segment, to keep the legend off them.
+        let mut traced = Vec::new();
+        for (curve, ..) in curves {
+            let pixels: Vec<(i32, i32)> = curve
+                .iter()
+                .filter(|p| p.1.is_finite())
+                .map(|&(x, y)| chart.backend_coord(&(x, map(y))))
+                .collect();
+            for pair in pixels.windows(2) {
+                for k in 0..=16 {
+                    let t = k as f64 / 16.0;
+                    let lerp = |a: i32, b: i32| a + ((b - a) as f64 * t) as i32;
+                    traced.push((lerp(pair[0].0, pair[1].0), lerp(pair[0].1, pair[1].1)));
+                }
+            }
+        }
+        draw_legend(&root, curves, (left, top, right, bottom), &traced)
     })
 }
 
-/// The legend of the labelled curves, inside the plot's top-right corner.
+/// The legend of the labelled curves, in the plot corner that hides the fewest curve pixels.
 fn draw_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     curves: &[Curve],
-    (right, top): (i32, i32),
+    (left, top, right, bottom): (i32, i32, i32, i32),
+    traced: &[(i32, i32)],
 ) -> Result<(), String> {
     let entries: Vec<(RGBColor, &str)> = curves
         .iter()
@@ -213,7 +230,23 @@ fn draw_legend<DB: DrawingBackend>(
         .max()
         .unwrap_or(0);
     let (w, h) = (text_width + 40, entries.len() as i32 * 14 + 8);
-    let (x, y) = (right - w - 6, top + 6);
+    let corners = [
+        (right - w - 6, top + 6),
+        (left + 6, top + 6),
+        (right - w - 6, bottom - h - 6),
+        (left + 6, bottom - h - 6),
+    ];
+    let hidden = |&(x, y): &(i32, i32)| {
+        traced
+            .iter()
+            .filter(|p| (x..=x + w).contains(&p.0) && (y..=y + h).contains(&p.1))
+            .count()
+    };
+    let (x, y) = corners
+        .iter()
+        .min_by_key(|c| hidden(c))
+        .copied()
+        .unwrap_or(corners[0]);
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.draw(&Rectangle::new([(x, y), (x + w, y + h)], WHITE.filled()))
         .map_err(e)?;
