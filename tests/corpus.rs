@@ -388,6 +388,45 @@ fn call_returning_vec(x: &[f64], k: f64) -> f64 {
     z[0] * y[1] + z[z.len() - 1]
 }
 
+// Split mode: the callees' forward sweeps run once and their tapes move into the reverse
+// closures their callers keep (no recomputation in the reverse sweep).
+mod split_helpers {
+    use backsolve::prelude::*;
+
+    #[differentiable(split)]
+    pub fn weighted_norm(v: &[f64], w: f64) -> f64 {
+        let mut s = 0.0;
+        for x in v.iter() {
+            s += w * x * x;
+        }
+        s.sqrt()
+    }
+}
+
+#[differentiable(split)]
+fn square_split(x: f64) -> f64 {
+    x * x
+}
+
+#[differentiable(split)]
+fn scale_all_split(v: &[f64], k: f64) -> Vec<f64> {
+    let mut out = vec![0.0; v.len()];
+    for (i, x) in v.iter().enumerate() {
+        out[i] = x * k;
+    }
+    out
+}
+
+#[differentiable(check)]
+fn split_mode_callees_in_a_loop(x: &[f64], w: f64) -> f64 {
+    let mut acc = 0.0;
+    for i in 0..3 {
+        let y = scale_all_split(x, w + i as f64);
+        acc += split_helpers::weighted_norm(&y, w) * square_split(square_split(y[0]) - w);
+    }
+    acc
+}
+
 struct Oscillator {
     omega: f64,
     damping: f64,
@@ -742,6 +781,10 @@ check!(
 check!(
     t_call_returning_vec,
     call_returning_vec_gradcheck(&xs(), 1.1)
+);
+check!(
+    t_split_mode_callees_in_a_loop,
+    split_mode_callees_in_a_loop_gradcheck(&xs(), 0.7)
 );
 check!(
     t_method_calls,

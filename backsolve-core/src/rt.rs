@@ -36,10 +36,45 @@ pub fn shape<T: Adjoint + ?Sized>(x: &T) -> ShapeRec<T> {
     ShapeRec(x.shape(), PhantomData)
 }
 
+/// A recorded shape named by the shape and adjoint types only, not the binding's type (which
+/// may borrow): the tapes of split-mode functions, which move into a reverse closure that
+/// outlives those borrows, hold these. The zero is built through a function pointer.
+pub struct OwnedShapeRec<S, A>(S, fn(&S) -> A);
+
+/// Record the shape of `x` for a split-mode tape.
+#[inline(always)]
+pub fn owned_shape<T: Adjoint + ?Sized>(x: &T) -> OwnedShapeRec<T::Shape, T::Adj> {
+    OwnedShapeRec(x.shape(), T::zero_adj)
+}
+
+/// A recorded shape that can build a zero adjoint.
+pub trait ZeroFromShape {
+    /// The adjoint type.
+    type Adj;
+    /// The zero adjoint of the recorded shape.
+    fn zero_adj(&self) -> Self::Adj;
+}
+
+impl<T: Adjoint + ?Sized> ZeroFromShape for ShapeRec<T> {
+    type Adj = T::Adj;
+    #[inline(always)]
+    fn zero_adj(&self) -> T::Adj {
+        T::zero_adj(&self.0)
+    }
+}
+
+impl<S, A> ZeroFromShape for OwnedShapeRec<S, A> {
+    type Adj = A;
+    #[inline(always)]
+    fn zero_adj(&self) -> A {
+        (self.1)(&self.0)
+    }
+}
+
 /// A zero adjoint from a recorded shape.
 #[inline(always)]
-pub fn zero<T: Adjoint + ?Sized>(s: &ShapeRec<T>) -> T::Adj {
-    T::zero_adj(&s.0)
+pub fn zero<Z: ZeroFromShape>(s: &Z) -> Z::Adj {
+    s.zero_adj()
 }
 
 /// A zero adjoint of the same shape as a recorded value.

@@ -17,6 +17,8 @@ pub struct Options {
     pub wrt: Option<Vec<Ident>>,
     pub check: bool,
     pub debug: bool,
+    /// Differentiable callers run this function in split mode (see [`split_mode_pair`]).
+    pub split: bool,
 }
 
 fn parse_options(attr: TokenStream, cx: &Ctxt) -> Options {
@@ -42,8 +44,11 @@ fn parse_options(attr: TokenStream, cx: &Ctxt) -> Options {
         } else if meta.path.is_ident("debug") {
             opts.debug = true;
             Ok(())
+        } else if meta.path.is_ident("split") {
+            opts.split = true;
+            Ok(())
         } else {
-            Err(meta.error("unknown option: expected `wrt(a, b)`, `check` or `debug`"))
+            Err(meta.error("unknown option: expected `wrt(a, b)`, `check`, `debug` or `split`"))
         }
     });
     if let Err(e) = syn::parse::Parser::parse2(parser, attr) {
@@ -296,7 +301,22 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
             __ret
         },
     );
-    let internal = split_pair(func, &sig);
+    let internal = match (opts.split, sig.method) {
+        (true, false) => split_mode_pair(
+            func,
+            &sig,
+            owned_shapes(quote!(#tapes #fwd #take_ret)),
+            owned_shapes(rev.clone()),
+        ),
+        (true, true) => {
+            cx.error(
+                &func.sig.ident,
+                "`split` is for free functions: a method's reverse sweep cannot move into a closure that takes `self` again; drop `split` (the method runs in joint mode)",
+            );
+            return TokenStream::new();
+        }
+        (false, _) => split_pair(func, &sig),
+    };
     let check = if opts.check {
         gradcheck(func, &sig)
     } else {
@@ -339,7 +359,7 @@ struct Slots {
     adj_args: Vec<TokenStream>,
 }
 
-fn slots(params: &[(Ident, Type, bool)]) -> Slots {
+fn slots(params: &[(Ident, Type, bool)], prefix: &str) -> Slots {
     let rt = quote!(::backsolve::__rt);
     let mut s = Slots {
         types: Vec::new(),
@@ -348,7 +368,7 @@ fn slots(params: &[(Ident, Type, bool)]) -> Slots {
         adj_args: Vec::new(),
     };
     for (k, (n, ty, active)) in params.iter().enumerate() {
-        let v = format_ident!("__s{}", k);
+        let v = format_ident!("{}{}", prefix, k);
         if *active {
             let ts = staticize(ty);
             s.types.push(quote!(<#ts as ::backsolve::Adjoint>::Adj));
@@ -393,7 +413,7 @@ fn split_pair(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
         inits,
         values,
         adj_args,
-    } = slots(&params);
+    } = slots(&params, "__s");
     let args: Vec<_> = sig.params.iter().map(|p| &p.name).collect();
     let d_public = sig::owned_to_public(ret, quote!(__d));
     let this = if sig.method { quote!(self.) } else { quote!() };
@@ -417,12 +437,123 @@ fn split_pair(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
     }
 }
 
+/// `__rt::shape` replaced by `__rt::owned_shape` throughout: the recorded shapes of a
+/// split-mode function must not name borrowed types (see `OwnedShapeRec`).
+fn owned_shapes(ts: TokenStream) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    let tokens: Vec<TokenTree> = ts.into_iter().collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    for (i, t) in tokens.iter().enumerate() {
+        let follows_rt = i >= 3
+            && matches!(&tokens[i - 3], TokenTree::Ident(id) if id == "__rt")
+            && matches!(&tokens[i - 2], TokenTree::Punct(p) if p.as_char() == ':')
+            && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == ':');
+        out.push(match t {
+            TokenTree::Ident(id) if follows_rt && id == "shape" => {
+                TokenTree::Ident(Ident::new("owned_shape", id.span()))
+            }
+            TokenTree::Group(g) => {
+                let mut ng = Group::new(g.delimiter(), owned_shapes(g.stream()));
+                ng.set_span(g.span());
+                TokenTree::Group(ng)
+            }
+            other => other.clone(),
+        });
+    }
+    out.into_iter().collect()
+}
+
+/// `__forward_NAME(args) -> (R, reverse)` and `__reverse_NAME(args, reverse, d)`, split mode:
+/// the forward sweep runs once, and its tapes move into `reverse`, a closure that takes the
+/// arguments again (so it borrows nothing of the caller's) and runs only the reverse sweep.
+/// Differentiable callers store `reverse` as the call's residual.
+fn split_mode_pair(
+    func: &syn::ItemFn,
+    sig: &Signature,
+    forward_sweep: TokenStream,
+    reverse_sweep: TokenStream,
+) -> TokenStream {
+    let vis = &func.vis;
+    let name = &func.sig.ident;
+    let fwd = format_ident!("__forward_{}", name);
+    let rev = format_ident!("__reverse_{}", name);
+    let generics = &func.sig.generics;
+    let where_clause = &generics.where_clause;
+    let inputs: Vec<_> = func.sig.inputs.iter().collect();
+    let ret = &sig.ret;
+    let ret_static = staticize(ret);
+    let params: Vec<_> = sig
+        .params
+        .iter()
+        .map(|p| (p.name.clone(), p.ty.clone(), p.active))
+        .collect();
+    // Own names for the adjoints: the reverse sweep binds `__sN` itself.
+    let Slots {
+        types,
+        inits,
+        values,
+        ..
+    } = slots(&params, "__out");
+    let names: Vec<_> = sig.params.iter().map(|p| &p.name).collect();
+    let tys: Vec<_> = sig.params.iter().map(|p| &p.ty).collect();
+    // The pullback's `&mut` adjoint arguments, bound to the slots.
+    let bind: Vec<TokenStream> = sig
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.active)
+        .map(|(k, p)| {
+            let d = format_ident!("d_{}", p.name);
+            let slot = format_ident!("__out{}", k);
+            let t = sig::param_adjoint_type(&p.ty);
+            quote!(let #d: &mut #t = &mut #slot;)
+        })
+        .collect();
+    let d_public = sig::owned_to_public(ret, quote!(__d));
+    let pub_d = sig::public_cotangent_type(ret);
+    let adj = quote!(<#ret_static as ::backsolve::Adjoint>::Adj);
+    let out = quote!((#(#types,)*));
+    let mut with_residual = generics.clone();
+    with_residual
+        .params
+        .push(syn::parse_quote!(__R: ::core::ops::FnOnce(#(#tys,)* #adj) -> #out));
+    let allows = allows();
+    quote! {
+        #[doc(hidden)]
+        #allows
+        #[inline]
+        #vis fn #fwd #generics (#(#inputs),*)
+            -> (#ret, impl ::core::ops::FnOnce(#(#tys,)* #adj) -> #out) #where_clause
+        {
+            use ::backsolve::__rt::RecRef as _;
+            #forward_sweep
+            let __reverse = move |#(#names: #tys,)* __d: #adj| -> #out {
+                #(#inits)*
+                #(#bind)*
+                let d_ret: #pub_d = #d_public;
+                let __dret = ::backsolve::__rt::ret(d_ret);
+                #reverse_sweep
+                (#(#values,)*)
+            };
+            (__ret, __reverse)
+        }
+        #[doc(hidden)]
+        #allows
+        #[inline]
+        #vis fn #rev #with_residual (#(#inputs,)* __residual: __R, __d: #adj) -> #out #where_clause
+        {
+            __residual(#(#names,)* __d)
+        }
+    }
+}
+
 fn gradcheck(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
     let rt = quote!(::backsolve::__rt);
     let vis = &func.vis;
     let name = &func.sig.ident;
     let gc = format_ident!("{}_gradcheck", name);
     let int = format_ident!("__reverse_{}", name);
+    let fwd_int = format_ident!("__forward_{}", name);
     let generics = &func.sig.generics;
     let where_clause = &generics.where_clause;
     let inputs = func.sig.inputs.iter();
@@ -473,7 +604,8 @@ fn gradcheck(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
             let __y = #this #name(#(#call_orig),*);
             let __dy = #rt::random_cotangent(&__y, &mut __rng);
             #(#owned)*
-            let (#(#slot_pat,)*) = #this #int(#(#call_pull,)* (), #rt::copy(&__dy));
+            let __residual = #this #fwd_int(#(#call_pull),*).1;
+            let (#(#slot_pat,)*) = #this #int(#(#call_pull,)* __residual, #rt::copy(&__dy));
             let mut __x: ::std::vec::Vec<f64> = ::std::vec::Vec::new();
             let mut __g: ::std::vec::Vec<f64> = ::std::vec::Vec::new();
             #(#flat_x)*
@@ -617,7 +749,7 @@ fn adjoint_wrapper(
         inits,
         values,
         adj_args,
-    } = slots(&triples);
+    } = slots(&triples, "__s");
     let d_public = sig::owned_to_public(&ret, quote!(__d));
     let allows = allows();
     quote! {

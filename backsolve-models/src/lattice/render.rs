@@ -13,7 +13,7 @@ use backsolve_macros::differentiable;
 
 /// The `P x P` real-space image of atoms at `positions` (`[x0, y0, x1, y1, ..]`), row `i` at
 /// `x = i h`, column `j` at `y = j h`. Generates `render_pullback` (positions and `σ`).
-#[differentiable(wrt(positions, sigma))]
+#[differentiable(wrt(positions, sigma), split)]
 pub fn render(positions: &[f64], sigma: f64, side: f64, pixels: usize) -> Mat<f64> {
     let atoms = positions.len() / 2;
     let h = side / pixels as f64;
@@ -35,7 +35,7 @@ pub fn render(positions: &[f64], sigma: f64, side: f64, pixels: usize) -> Mat<f6
 
 /// The momentum-space quantity of the atoms' image, `P²` values in row-major order:
 /// `ln(1 + |F|²)` if `log_power`, else `|F|² / (P² N)`. Generates `quantity_pullback`.
-#[differentiable(wrt(positions, sigma))]
+#[differentiable(wrt(positions, sigma), split)]
 pub fn quantity(
     positions: &[f64],
     sigma: f64,

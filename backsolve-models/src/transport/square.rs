@@ -79,7 +79,7 @@ impl Matching {
 /// Flux-normalized transmission and reflection amplitudes between square-lattice leads,
 /// `(t, r)` (`ly x open`; rows of closed channels are zero), for potential `v` (row-major
 /// `lx x ly`), QR every `q` slices, given the matching data of the point.
-#[differentiable(wrt(v))]
+#[differentiable(wrt(v), split)]
 pub fn square_amplitudes(
     v: &[f64],
     lx: usize,

@@ -29,7 +29,7 @@ use std::f64::consts::PI;
 /// tridiagonal (`<y+1|H_x|y> = -e^{i 2 pi phi x}`), applied in O(ly²) per slice. At the left
 /// end `psi_0 = I + r`, so `r = A X - I` with `A` the orthonormal block and `X` the matching
 /// solution before the `R` factors are undone.
-#[differentiable(wrt(v))]
+#[differentiable(wrt(v), split)]
 pub fn wire_amplitudes(
     v: &[f64],
     lx: usize,
@@ -106,7 +106,7 @@ pub fn conductance_wires(
 
 /// The QR step of the sweep: the block `[next; cur]` replaced by its orthonormal `Q`, split
 /// back into its two halves, and the `R` to remember.
-#[differentiable]
+#[differentiable(split)]
 pub(crate) fn reorthonormalize(next: &Mat<c64>, cur: &Mat<c64>) -> (Mat<c64>, Mat<c64>, Mat<c64>) {
     let stacked = linalg::vstack(next, cur);
     let (qq, r) = linalg::qr(&stacked);
@@ -116,7 +116,7 @@ pub(crate) fn reorthonormalize(next: &Mat<c64>, cur: &Mat<c64>) -> (Mat<c64>, Ma
 
 /// `C = R_1^{-1} ... R_m^{-1} X` for the R factors kept by the sweep, in the order they were
 /// produced: triangular solves, last factor first.
-#[differentiable]
+#[differentiable(split)]
 pub(crate) fn undo_r_factors(x: &Mat<c64>, rs: &[Mat<c64>]) -> Mat<c64> {
     let mut c = x.clone();
     for j in 0..rs.len() {
