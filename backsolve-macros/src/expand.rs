@@ -350,6 +350,14 @@ fn public_pullback(func: &syn::ItemFn, sig: &Signature, body: TokenStream) -> To
     }
 }
 
+/// `(name, type, active)` of every parameter, as [`slots`] takes them.
+fn param_triples(sig: &Signature) -> Vec<(Ident, Type, bool)> {
+    sig.params
+        .iter()
+        .map(|p| (p.name.clone(), p.ty.clone(), p.active))
+        .collect()
+}
+
 /// The slots of the split-mode pair: one adjoint per parameter, `()` for integers, `NoGrad`
 /// for parameters left out with `wrt(..)`.
 struct Slots {
@@ -403,11 +411,7 @@ fn split_pair(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
     let inputs: Vec<_> = func.sig.inputs.iter().collect();
     let ret = &sig.ret;
     let ret_static = staticize(ret);
-    let params: Vec<_> = sig
-        .params
-        .iter()
-        .map(|p| (p.name.clone(), p.ty.clone(), p.active))
-        .collect();
+    let params = param_triples(sig);
     let Slots {
         types,
         inits,
@@ -482,11 +486,7 @@ fn split_mode_pair(
     let inputs: Vec<_> = func.sig.inputs.iter().collect();
     let ret = &sig.ret;
     let ret_static = staticize(ret);
-    let params: Vec<_> = sig
-        .params
-        .iter()
-        .map(|p| (p.name.clone(), p.ty.clone(), p.active))
-        .collect();
+    let params = param_triples(sig);
     // Own names for the adjoints: the reverse sweep binds `__sN` itself.
     let Slots {
         types,
