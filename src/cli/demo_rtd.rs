@@ -178,7 +178,9 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     )?;
 
     let clock = Instant::now();
-    let (mut design, energies) = band_pass_design(&device).map_err(err)?;
+    let mut design =
+        TransmissionDesign::band_pass(device.clone(), PASS_BAND, DESIGN_SMOOTHNESS).map_err(err)?;
+    let energies = design.energies.clone();
     let x0 = design.initial();
     let design_misfit_initial = design.misfit(&x0);
     let designed = minimize_with_bar(&mut design, x0.clone(), &opts, "T(E) design");
@@ -286,42 +288,6 @@ fn write_iv_outputs(
             YAxis::Linear,
         ),
     )
-}
-
-/// The band-pass problem: `T = 1` on [`PASS_BAND`], 0 elsewhere on 0.01..0.36 eV, the potential
-/// free on 20 nm in the middle of the device, starting from a five-barrier superlattice.
-fn band_pass_design(
-    device: &Device,
-) -> Result<(TransmissionDesign, Vec<f64>), backsolve_models::qtbm::DeviceError> {
-    let mut superlattice = Vec::new();
-    for b in 0..5 {
-        superlattice.extend([0.25, 1.6, 22.0 + 4.0 * b as f64]);
-    }
-    let base = device.profile(&superlattice);
-    let energies: Vec<f64> = (0..140).map(|i| 0.01 + i as f64 * 0.0025).collect();
-    let target = energies
-        .iter()
-        .map(|&e| {
-            if (PASS_BAND.0..=PASS_BAND.1).contains(&e) {
-                1.0
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    let window = (
-        (20.0 / device.spacing).round() as usize,
-        (40.0 / device.spacing).round() as usize,
-    );
-    let design = TransmissionDesign::new(
-        device.clone(),
-        base,
-        window,
-        energies.clone(),
-        target,
-        DESIGN_SMOOTHNESS,
-    )?;
-    Ok((design, energies))
 }
 
 /// `design.png` (target, initial and designed `T(E)`), `design_potential.png` and

@@ -149,6 +149,30 @@ pub struct TransmissionDesign {
 }
 
 impl TransmissionDesign {
+    /// A band-pass design (the one `backsolve demo rtd` runs): `T = 1` on `pass_band` (eV) and
+    /// 0 elsewhere on 140 energies from 0.01 eV in 2.5 meV steps, the potential free on
+    /// 20..40 nm, starting from a superlattice of five 0.25 eV x 1.6 nm barriers 4 nm apart.
+    pub fn band_pass(
+        device: Device,
+        pass_band: (f64, f64),
+        smoothness: f64,
+    ) -> Result<TransmissionDesign, DeviceError> {
+        let superlattice: Vec<f64> = (0..5)
+            .flat_map(|b| [0.25, 1.6, 22.0 + 4.0 * b as f64])
+            .collect();
+        let base = device.profile(&superlattice);
+        let energies: Vec<f64> = (0..140).map(|i| 0.01 + i as f64 * 0.0025).collect();
+        let target = energies
+            .iter()
+            .map(|e| f64::from(u8::from((pass_band.0..=pass_band.1).contains(e))))
+            .collect();
+        let window = (
+            (20.0 / device.spacing).round() as usize,
+            (40.0 / device.spacing).round() as usize,
+        );
+        TransmissionDesign::new(device, base, window, energies, target, smoothness)
+    }
+
     /// The design problem; the energies must lie inside both leads' bands (above 0).
     pub fn new(
         device: Device,
