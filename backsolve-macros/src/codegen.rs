@@ -133,7 +133,7 @@ impl Gen {
                 quote!(#rt::acc(#r, #value);)
             }
             AtomKind::Temp(id) => {
-                let d = format_ident!("d_t{}", id);
+                let d = format_ident!("__dt{}", id);
                 quote!(let #d = #value;)
             }
             AtomKind::Const(..) => TokenStream::new(),
@@ -543,7 +543,7 @@ impl Gen {
                             quote_spanned!(sp=> #rt::acc(#r, #slot);)
                         }
                         AtomKind::Temp(id) => {
-                            let d = format_ident!("d_t{}", id);
+                            let d = format_ident!("__dt{}", id);
                             quote_spanned!(sp=> let #d = #rt::adjoint_slot(#slot);)
                         }
                         AtomKind::Const(..) => quote!(),
@@ -821,7 +821,7 @@ impl Gen {
                 None => TokenStream::new(),
             },
             Stmt::Temp { id, op, site } => {
-                let d = format_ident!("d_t{}", id);
+                let d = format_ident!("__dt{}", id);
                 self.op_rev(op, *site, quote!(#d))
             }
             Stmt::Assign {

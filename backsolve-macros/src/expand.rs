@@ -59,7 +59,10 @@ fn parse_options(attr: TokenStream, cx: &Ctxt) -> Options {
 
 /// One typed parameter of the function.
 pub struct Param {
+    /// The name in the generated code (see `rename`).
     pub name: Ident,
+    /// The name the user wrote, for reports.
+    pub source: Ident,
     pub ty: Type,
     pub active: bool,
     pub mutable: bool,
@@ -124,6 +127,7 @@ fn check_signature(cx: &Ctxt, f: &syn::ItemFn, opts: &Options) -> Option<Signatu
                 };
                 params.push(Param {
                     name: pi.ident.clone(),
+                    source: pi.ident.clone(),
                     ty: (*pt.ty).clone(),
                     active: sig::active_by_default(&pt.ty),
                     mutable: pi.mutability.is_some(),
@@ -147,10 +151,6 @@ fn check_signature(cx: &Ctxt, f: &syn::ItemFn, opts: &Options) -> Option<Signatu
                 if let Some(m) = &r.mutability {
                     cx.error(m, format!("`{}` is a mutable reference: differentiable functions return new values instead of mutating arguments (or leave it out with `wrt(..)`)", p.name));
                 }
-            }
-            let d = format!("d_{}", p.name);
-            if params.iter().any(|q| q.name == d) {
-                cx.error(&p.name, format!("the adjoint of `{}` would be named `{d}`, which is already a parameter: rename one of them", p.name));
             }
         }
     }
@@ -230,9 +230,20 @@ pub fn pretty(ts: &TokenStream) -> String {
 
 /// The generated items for one function (without the original).
 pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
-    let Some(sig) = check_signature(cx, func, opts) else {
+    let Some(mut sig) = check_signature(cx, func, opts) else {
         return TokenStream::new();
     };
+    let mut written = HashSet::new();
+    crate::rename::identifiers(quote!(#func), &mut written);
+    let names: Vec<Ident> = sig.params.iter().map(|p| p.name.clone()).collect();
+    let mut renamer = Renamer::new(&names, written);
+    for (p, n) in sig.params.iter_mut().zip(renamer.param_names(&names)) {
+        p.name = n;
+    }
+    let mut body = (*func.block).clone();
+    renamer.visit_block_mut(&mut body);
+    // The generated functions take the parameters under their generated-code names.
+    let func = &with_param_names(func, &sig);
     let active_params: HashSet<String> = sig
         .params
         .iter()
@@ -242,9 +253,6 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
     let mut all_params: HashSet<String> = sig.params.iter().map(|p| p.name.to_string()).collect();
     all_params.insert("self".into());
 
-    let mut body = (*func.block).clone();
-    let names: Vec<Ident> = sig.params.iter().map(|p| p.name.clone()).collect();
-    Renamer::new(&names).visit_block_mut(&mut body);
     let body_expr = syn::Expr::Block(syn::ExprBlock {
         attrs: vec![],
         label: None,
@@ -323,6 +331,21 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
         TokenStream::new()
     };
     quote!(#public #internal #check)
+}
+
+/// `func` with each parameter pattern named as in `sig` (the renamer's names).
+fn with_param_names(func: &syn::ItemFn, sig: &Signature) -> syn::ItemFn {
+    let mut f = func.clone();
+    let typed = f.sig.inputs.iter_mut().filter_map(|a| match a {
+        FnArg::Typed(pt) => Some(pt),
+        FnArg::Receiver(_) => None,
+    });
+    for (pt, p) in typed.zip(&sig.params) {
+        if let Pat::Ident(pi) = &mut *pt.pat {
+            pi.ident = p.name.clone();
+        }
+    }
+    f
 }
 
 fn public_pullback(func: &syn::ItemFn, sig: &Signature, body: TokenStream) -> TokenStream {
@@ -575,7 +598,7 @@ fn gradcheck(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
         call_orig.push(quote!(::core::clone::Clone::clone(&#n)));
         if p.active {
             owned.push(quote!(let #o = #rt::rec(&#n);));
-            let label = n.to_string();
+            let label = p.source.to_string();
             blocks.push(quote!((#label, #rt::n_reals(&#o))));
             flat_x.push(quote!(#rt::flatten(&#o, &mut __x);));
             flat_g.push(quote!(#rt::flatten(&#s, &mut __g);));

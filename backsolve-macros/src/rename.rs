@@ -1,10 +1,17 @@
-//! Alpha-renaming: after this pass every binding in the function body has a name of its own,
-//! so later passes can identify a variable by its name without tracking scopes. Only bindings
-//! that shadow an earlier one are renamed (`x` -> `x_1`), so the generated code stays close to
-//! what the user wrote.
+//! Alpha-renaming and hygiene: after this pass every binding in the function body has a name of
+//! its own, so later passes can identify a variable by its name without tracking scopes, and no
+//! binding can meet a name the macro generates.
+//!
+//! The generated names live in two namespaces: locals of the macro's own (temporaries, tapes,
+//! records, flags, adjoints of temporaries) start with `__`, and the adjoint of a variable is
+//! `d_` followed by the variable's name, beside the output cotangent `d_ret`. A user binding
+//! that could meet either (`__tape1`, `d_x`, `ret`, or `x` when `d_x` is also written) is
+//! renamed out of the way, as is a binding that shadows an earlier one (`x` -> `x_1`); every new
+//! name is checked against every identifier the function contains. Other bindings keep their
+//! names, so the generated code stays close to what the user wrote.
 
 use proc_macro2::{TokenStream, TokenTree};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Ident, Pat};
 
@@ -12,14 +19,31 @@ use syn::{Expr, Ident, Pat};
 pub struct Renamer {
     scopes: Vec<HashMap<String, Ident>>,
     seen: HashMap<String, usize>,
+    /// Every identifier of the function as written, and every name given out since.
+    taken: HashSet<String>,
+}
+
+/// Every identifier in a token stream, at any depth.
+pub fn identifiers(ts: TokenStream, out: &mut HashSet<String>) {
+    for tt in ts {
+        match tt {
+            TokenTree::Ident(id) => {
+                out.insert(id.to_string());
+            }
+            TokenTree::Group(g) => identifiers(g.stream(), out),
+            _ => {}
+        }
+    }
 }
 
 impl Renamer {
-    /// A renamer whose outermost scope holds the function's parameters.
-    pub fn new(params: &[Ident]) -> Self {
+    /// A renamer whose outermost scope holds the function's parameters; `written` holds every
+    /// identifier of the function (see [`identifiers`]).
+    pub fn new(params: &[Ident], written: HashSet<String>) -> Self {
         let mut r = Renamer {
             scopes: vec![HashMap::new()],
             seen: HashMap::new(),
+            taken: written,
         };
         for p in params {
             r.bind(p.clone());
@@ -27,15 +51,48 @@ impl Renamer {
         r
     }
 
+    /// The parameters' names in the generated code, in order.
+    pub fn param_names(&self, params: &[Ident]) -> Vec<Ident> {
+        params
+            .iter()
+            .map(|p| self.scopes[0][&p.to_string()].clone())
+            .collect()
+    }
+
+    /// Whether a binding of this name could meet a generated name (see the module docs).
+    fn is_reserved(&self, name: &str) -> bool {
+        name.starts_with("__")
+            || name.starts_with("d_")
+            || name == "ret"
+            || self.taken.contains(&format!("d_{name}"))
+    }
+
+    /// A name for a binding of `base` that no identifier of the function and no generated
+    /// name can be: `base_k`, or `vk_base` when `base` itself is reserved.
+    fn fresh(&self, base: &str) -> String {
+        (1..)
+            .map(|k| {
+                let plain = format!("{base}_{k}");
+                if self.is_reserved(base) || self.is_reserved(&plain) {
+                    format!("v{k}_{base}")
+                } else {
+                    plain
+                }
+            })
+            .find(|c| !self.taken.contains(c) && !self.is_reserved(c))
+            .expect("an unused name exists")
+    }
+
     fn bind(&mut self, id: Ident) -> Ident {
         let name = id.to_string();
         let count = self.seen.entry(name.clone()).or_insert(0);
-        let new = if *count == 0 {
+        *count += 1;
+        let new = if *count == 1 && !self.is_reserved(&name) {
             id.clone()
         } else {
-            Ident::new(&format!("{name}_{count}"), id.span())
+            Ident::new(&self.fresh(&name), id.span())
         };
-        *count += 1;
+        self.taken.insert(new.to_string());
         self.scopes.last_mut().unwrap().insert(name, new.clone());
         new
     }

@@ -52,16 +52,16 @@ fn t_pullback(
     let __t16 = __c17;
     let __ret = __t16;
     let mut d_g = ::backsolve::__rt::zero(&__r1);
-    let d_t16 = __dret;
-    let __d = d_t16;
+    let __dt16 = __dret;
+    let __d = __dt16;
     let ((__a0,), __x) = __r17;
     let (__s0,) = __reverse_weight(
         ::backsolve::__rt::FromRec::from_rec(&__a0),
         __x,
         __d,
     );
-    let d_t14 = ::backsolve::__rt::adjoint_slot(__s0);
-    let __d = d_t14;
+    let __dt14 = ::backsolve::__rt::adjoint_slot(__s0);
+    let __d = __dt14;
     let (__ra,) = __r15;
     ::backsolve::__rt::acc(&mut d_g, ::backsolve::__rt::d_norm_sqr(&__ra, &__d));
     {
@@ -71,10 +71,10 @@ fn t_pullback(
             let __k3 = __iv;
             let mut d_u = ::backsolve::__rt::zero(&__tape6.pop());
             let __d = ::backsolve::__rt::take(&mut d_g);
-            let d_t11 = __d;
-            let __d = d_t11;
+            let __dt11 = __d;
+            let __d = __dt11;
             let (__ra, __rb) = __tape12.pop();
-            let d_t9 = ::backsolve::__rt::mul_dr(
+            let __dt9 = ::backsolve::__rt::mul_dr(
                 &__ra,
                 ::backsolve::__rt::w(&__rb),
                 &__d,
@@ -83,7 +83,7 @@ fn t_pullback(
                 &mut d_g,
                 ::backsolve::__rt::mul_dl(::backsolve::__rt::w(&__ra), &__rb, &__d),
             );
-            let __d = d_t9;
+            let __d = __dt9;
             ::backsolve::__rt::acc(
                 &mut d_u,
                 ::backsolve::__rt::sub_dr(::backsolve::__rt::w(&(e)), __w10b, &__d),

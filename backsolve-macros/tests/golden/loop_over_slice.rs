@@ -66,41 +66,41 @@ fn energy_pullback(
             let i = __iv;
             let mut d_s = ::backsolve::__rt::zero(&__tape6.pop());
             let __dv = ::backsolve::__rt::add_dr(__w19p, __w19v, &*&mut d_e);
-            let d_t17 = __dv;
-            let __d = d_t17;
+            let __dt17 = __dv;
+            let __d = __dt17;
             let (__ra, __rb) = __tape18.pop();
             ::backsolve::__rt::acc(
                 &mut d_s,
                 ::backsolve::__rt::mul_dr(&__ra, ::backsolve::__rt::w(&__rb), &__d),
             );
-            let d_t15 = ::backsolve::__rt::mul_dl(
+            let __dt15 = ::backsolve::__rt::mul_dl(
                 ::backsolve::__rt::w(&__ra),
                 &__rb,
                 &__d,
             );
-            let __d = d_t15;
+            let __d = __dt15;
             let (__ra, __rb) = __tape16.pop();
             ::backsolve::__rt::acc(
                 &mut d_s,
                 ::backsolve::__rt::mul_dr(&__ra, ::backsolve::__rt::w(&__rb), &__d),
             );
-            let d_t13 = ::backsolve::__rt::mul_dl(
+            let __dt13 = ::backsolve::__rt::mul_dl(
                 ::backsolve::__rt::w(&__ra),
                 &__rb,
                 &__d,
             );
-            let __d = d_t13;
+            let __d = __dt13;
             ::backsolve::__rt::acc(
                 &mut *d_k,
                 ::backsolve::__rt::mul_dr(&(0.5), ::backsolve::__rt::w(&(k)), &__d),
             );
             let __d = d_s;
-            let d_t11 = ::backsolve::__rt::sub_dr(__w5a, __w5b, &__d);
-            let d_t8 = ::backsolve::__rt::sub_dl(__w5a, __w5b, &__d);
-            let __d = d_t11;
+            let __dt11 = ::backsolve::__rt::sub_dr(__w5a, __w5b, &__d);
+            let __dt8 = ::backsolve::__rt::sub_dl(__w5a, __w5b, &__d);
+            let __d = __dt11;
             let __i10 = i - 1;
             ::backsolve::__rt::acc(::backsolve::__rt::at(&mut *d_x, __i10), __d);
-            let __d = d_t8;
+            let __d = __dt8;
             let __i7 = i;
             ::backsolve::__rt::acc(::backsolve::__rt::at(&mut *d_x, __i7), __d);
             if __k + 1 < __n {

@@ -21,14 +21,14 @@ fn f_pullback(x: f64, y: f64, d_ret: f64, d_x: &mut f64, d_y: &mut f64) -> f64 {
     let __t4 = __t2 + y;
     let __ret = __t4;
     let mut d_a = ::backsolve::__rt::zero(&__r1);
-    let d_t4 = __dret;
-    let __d = d_t4;
+    let __dt4 = __dret;
+    let __d = __dt4;
     ::backsolve::__rt::acc(
         &mut *d_y,
         ::backsolve::__rt::add_dr(__w5a, ::backsolve::__rt::w(&(y)), &__d),
     );
-    let d_t2 = ::backsolve::__rt::add_dl(__w5a, ::backsolve::__rt::w(&(y)), &__d);
-    let __d = d_t2;
+    let __dt2 = ::backsolve::__rt::add_dl(__w5a, ::backsolve::__rt::w(&(y)), &__d);
+    let __d = __dt2;
     let (__ra,) = __r3;
     ::backsolve::__rt::acc(&mut d_a, ::backsolve::__rt::d_sin(&__ra, &__d));
     let __d = d_a;
