@@ -1,7 +1,7 @@
 //! The `backsolve simulate` command: outputs on good input; one error line, a non-zero exit
 //! and nothing written on bad input.
 
-use backsolve_models::transport::{conductance_point, Lattice, Model, WireLead};
+use backsolve::models::transport::{conductance_point, Lattice, Model, WireLead};
 mod common;
 
 use common::{assert_fails_in_one_line, read_npy, run, scratch, write_npy};

@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use syn::Ident;
 
 fn rt() -> TokenStream {
-    quote!(::backsolve::__rt)
+    crate::runtime::rt()
 }
 
 /// A literal (possibly negated): named again as `&(lit)` rather than through `rec_ref`, which

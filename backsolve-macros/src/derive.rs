@@ -59,7 +59,7 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
         all.push((member, is_skipped(f)?));
     }
-    let b = quote!(::backsolve);
+    let b = crate::runtime::root();
     let zeros_fields = all.iter().map(|(m, skip)| {
         if *skip {
             quote!(#m: ::core::clone::Clone::clone(&self.#m))

@@ -230,6 +230,7 @@ pub fn pretty(ts: &TokenStream) -> String {
 
 /// The generated items for one function (without the original).
 pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
+    let bs_rt = crate::runtime::rt();
     let Some(mut sig) = check_signature(cx, func, opts) else {
         return TokenStream::new();
     };
@@ -300,8 +301,8 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
         func,
         &sig,
         quote! {
-            use ::backsolve::__rt::RecRef as _;
-            let __dret = ::backsolve::__rt::ret(d_ret);
+            use #bs_rt::RecRef as _;
+            let __dret = #bs_rt::ret(d_ret);
             #tapes
             #fwd
             #take_ret
@@ -391,7 +392,8 @@ struct Slots {
 }
 
 fn slots(params: &[(Ident, Type, bool)], prefix: &str) -> Slots {
-    let rt = quote!(::backsolve::__rt);
+    let bs = crate::runtime::root();
+    let rt = crate::runtime::rt();
     let mut s = Slots {
         types: Vec::new(),
         inits: Vec::new(),
@@ -402,7 +404,7 @@ fn slots(params: &[(Ident, Type, bool)], prefix: &str) -> Slots {
         let v = format_ident!("{}{}", prefix, k);
         if *active {
             let ts = staticize(ty);
-            s.types.push(quote!(<#ts as ::backsolve::Adjoint>::Adj));
+            s.types.push(quote!(<#ts as #bs::Adjoint>::Adj));
             s.inits
                 .push(quote!(let mut #v = #rt::zero(&#rt::shape(&#n));));
             s.values.push(quote!(#v));
@@ -424,6 +426,7 @@ fn slots(params: &[(Ident, Type, bool)], prefix: &str) -> Slots {
 /// recompute their forward sweep in `__reverse_` (joint mode); hand-written primitives keep one
 /// (a factorization) and do not.
 fn split_pair(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
+    let bs = crate::runtime::root();
     let vis = &func.vis;
     let name = &func.sig.ident;
     let pb = format_ident!("{}_pullback", name);
@@ -454,7 +457,7 @@ fn split_pair(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
         }
         #[doc(hidden)]
         #allows
-        #vis fn #rev #generics (#(#inputs,)* _residual: (), __d: <#ret_static as ::backsolve::Adjoint>::Adj)
+        #vis fn #rev #generics (#(#inputs,)* _residual: (), __d: <#ret_static as #bs::Adjoint>::Adj)
             -> (#(#types,)*) #where_clause
         {
             #(#inits)*
@@ -500,6 +503,7 @@ fn split_mode_pair(
     forward_sweep: TokenStream,
     reverse_sweep: TokenStream,
 ) -> TokenStream {
+    let (bs, bs_rt) = (crate::runtime::root(), crate::runtime::rt());
     let vis = &func.vis;
     let name = &func.sig.ident;
     let fwd = format_ident!("__forward_{}", name);
@@ -534,7 +538,7 @@ fn split_mode_pair(
         .collect();
     let d_public = sig::owned_to_public(ret, quote!(__d));
     let pub_d = sig::public_cotangent_type(ret);
-    let adj = quote!(<#ret_static as ::backsolve::Adjoint>::Adj);
+    let adj = quote!(<#ret_static as #bs::Adjoint>::Adj);
     let out = quote!((#(#types,)*));
     let mut with_residual = generics.clone();
     with_residual
@@ -548,13 +552,13 @@ fn split_mode_pair(
         #vis fn #fwd #generics (#(#inputs),*)
             -> (#ret, impl ::core::ops::FnOnce(#(#tys,)* #adj) -> #out) #where_clause
         {
-            use ::backsolve::__rt::RecRef as _;
+            use #bs_rt::RecRef as _;
             #forward_sweep
             let __reverse = move |#(#names: #tys,)* __d: #adj| -> #out {
                 #(#inits)*
                 #(#bind)*
                 let d_ret: #pub_d = #d_public;
-                let __dret = ::backsolve::__rt::ret(d_ret);
+                let __dret = #bs_rt::ret(d_ret);
                 #reverse_sweep
                 (#(#values,)*)
             };
@@ -571,7 +575,8 @@ fn split_mode_pair(
 }
 
 fn gradcheck(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
-    let rt = quote!(::backsolve::__rt);
+    let bs = crate::runtime::root();
+    let rt = crate::runtime::rt();
     let vis = &func.vis;
     let name = &func.sig.ident;
     let gc = format_ident!("{}_gradcheck", name);
@@ -621,7 +626,7 @@ fn gradcheck(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
     quote! {
         #[doc = #doc]
         #[allow(clippy::all, unused_mut, unused_variables)]
-        #vis fn #gc #generics (#(#inputs),*) -> ::backsolve::GradReport #where_clause {
+        #vis fn #gc #generics (#(#inputs),*) -> #bs::GradReport #where_clause {
             let __opts = #rt::CheckOptions::default();
             let mut __rng = #rt::SplitMix64(__opts.seed);
             let __y = #this #name(#(#call_orig),*);
@@ -701,6 +706,7 @@ fn adjoint_wrapper(
     of: &syn::Path,
     wrt: Option<Vec<Ident>>,
 ) -> TokenStream {
+    let bs = crate::runtime::root();
     let inputs: Vec<&syn::PatType> = func
         .sig
         .inputs
@@ -784,7 +790,7 @@ fn adjoint_wrapper(
         }
         #[doc(hidden)]
         #allows
-        #vis fn #rev(#(#params,)* _residual: (), __d: <#ret_static as ::backsolve::Adjoint>::Adj) -> (#(#types,)*) {
+        #vis fn #rev(#(#params,)* _residual: (), __d: <#ret_static as #bs::Adjoint>::Adj) -> (#(#types,)*) {
             #(#inits)*
             let _ = #rule(#(#names,)* #d_public, #(#adj_args),*);
             (#(#values,)*)

@@ -18,6 +18,7 @@ mod ir;
 mod known;
 mod lower;
 mod rename;
+mod runtime;
 mod sig;
 
 use proc_macro::TokenStream;

@@ -72,6 +72,7 @@ fn first_generic(seg: &syn::PathSegment) -> Option<&Type> {
 /// The type behind `&mut` of a parameter's adjoint in the public pullback, spelled as users
 /// expect (`f64`, `[f64]`, `Mat<c64>`), falling back to the trait projection.
 pub fn param_adjoint_type(ty: &Type) -> TokenStream {
+    let bs = crate::runtime::root();
     let strip = match ty {
         Type::Reference(r) => &*r.elem,
         other => other,
@@ -79,7 +80,7 @@ pub fn param_adjoint_type(ty: &Type) -> TokenStream {
     match strip {
         Type::Slice(s) => {
             let e = &s.elem;
-            return quote!([<#e as ::backsolve::Adjoint>::Adj]);
+            return quote!([<#e as #bs::Adjoint>::Adj]);
         }
         Type::Path(_) => {
             let seg = last_segment(strip).unwrap();
@@ -98,7 +99,7 @@ pub fn param_adjoint_type(ty: &Type) -> TokenStream {
                 }
                 "Vec" => {
                     if let Some(e) = first_generic(seg) {
-                        return quote!([<#e as ::backsolve::Adjoint>::Adj]);
+                        return quote!([<#e as #bs::Adjoint>::Adj]);
                     }
                 }
                 _ => {}
@@ -107,7 +108,7 @@ pub fn param_adjoint_type(ty: &Type) -> TokenStream {
         _ => {}
     }
     let ty = elide_lifetimes(ty);
-    quote!(<#ty as ::backsolve::ArgAdj>::Adj)
+    quote!(<#ty as #bs::ArgAdj>::Adj)
 }
 
 /// The type of the public `d_ret`: `f64`/`c64` by value, `Vec<T>` as `&[T]`, matrices and other

@@ -6,9 +6,6 @@
 
 #![warn(missing_docs)]
 
-// The generated code names the runtime as `::backsolve`.
-extern crate backsolve_core as backsolve;
-
 pub mod lattice;
 pub mod qtbm;
 pub mod spectral;

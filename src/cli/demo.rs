@@ -14,10 +14,10 @@
 
 use super::invert::{self, Job};
 use backsolve::inverse::{Method, Options};
-use backsolve::SplitMix64;
-use backsolve_models::transport::{
+use backsolve::models::transport::{
     simulate_map, Grid, Lattice, Model, Reconstruction, Unknown, WireLead,
 };
+use backsolve::SplitMix64;
 use std::path::Path;
 
 /// The notch: a large fixed potential at site (0, 0) breaking the mirror symmetries.

@@ -7,17 +7,17 @@ use super::output::{write_json, write_npy};
 use super::plot::{
     transpose, write_curves, write_panels, write_points, write_xy_curves, Axes, Panel, YAxis,
 };
+use super::progress::Progress;
 use backsolve::inverse::Options;
-use backsolve::SplitMix64;
-use backsolve_models::lattice::fit::{
+use backsolve::models::lattice::fit::{
     backsolve_continuation, reverse_monte_carlo, Constraints, Fitted, ImageFit, RmcOptions,
 };
-use backsolve_models::lattice::render::{momentum_image, real_image};
-use backsolve_models::lattice::structure::{
+use backsolve::models::lattice::render::{momentum_image, real_image};
+use backsolve::models::lattice::structure::{
     displaced, g_distance, pair_distribution, triangular, Bins,
 };
-use backsolve_models::lattice::{Geometry, LatticeError};
-use indicatif::{ProgressBar, ProgressStyle};
+use backsolve::models::lattice::{Geometry, LatticeError};
+use backsolve::SplitMix64;
 use plotters::style::RGBColor;
 use rayon::prelude::*;
 use std::path::Path;
@@ -160,7 +160,11 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
         max_epochs: s.max_epochs,
         ..Options::default()
     };
-    let bar = epoch_bar((s.candidates * stages * s.max_epochs) as u64);
+    let bar = Progress::new(
+        "lattice fits",
+        s.candidates * stages * s.max_epochs,
+        "epochs",
+    );
     // The first candidate alone, so that its wall time is RMC's budget on an idle machine.
     let first = fit_one(&fit, &starts[0], widths, &opts, &bar)?;
     bar.set_message("reverse Monte Carlo (same wall time)".to_string());
@@ -181,7 +185,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
         .par_iter()
         .map(|start| fit_one(&fit, start, widths, &opts, &bar))
         .collect::<Result<Vec<Fitted>, String>>()?;
-    bar.finish_and_clear();
+    bar.finish();
     let fitted: Vec<Fitted> = std::iter::once(first).chain(rest).collect();
     let atoms_of = |f: &Fitted| fit.split(&f.report.x).0.to_vec();
     let candidates: Vec<Vec<f64>> = fitted.iter().map(atoms_of).collect();
@@ -288,15 +292,6 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn epoch_bar(len: u64) -> ProgressBar {
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template("lattice fits {bar:30} {pos}/{len} epochs {msg} [{elapsed}]")
-            .expect("valid template"),
-    );
-    bar
-}
-
 /// One candidate by continuation, counting epochs on `bar` (a stage that stops early leaves
 /// its remaining epochs uncounted until the end).
 fn fit_one(
@@ -304,14 +299,14 @@ fn fit_one(
     start: &[f64],
     widths: &[f64],
     opts: &Options,
-    bar: &ProgressBar,
+    bar: &Progress,
 ) -> Result<Fitted, String> {
     let mut last = (usize::MAX, 0);
     let done = backsolve_continuation(fit, start, widths, opts, &mut |stage, epoch, cost| {
         if stage != last.0 {
             last = (stage, 0);
         }
-        bar.inc((epoch - last.1) as u64);
+        bar.inc(epoch - last.1);
         last.1 = epoch;
         bar.set_message(format!("stage {} cost {cost:.3e}", stage + 1));
     })

@@ -5,11 +5,10 @@
 use super::output::{write_json, write_npy};
 use super::plot::{write_curves, Axes, YAxis};
 use backsolve::inverse::{minimize, Method, Objective, Options, Progress, Report};
-use backsolve::SplitMix64;
-use backsolve_models::qtbm::{
+use backsolve::models::qtbm::{
     iv_curve, transmission_spectrum, Device, Formula, IvFit, Supply, TransmissionDesign,
 };
-use indicatif::{ProgressBar, ProgressStyle};
+use backsolve::SplitMix64;
 use plotters::style::RGBColor;
 use std::path::Path;
 use std::time::Instant;
@@ -95,35 +94,25 @@ fn check(s: &Settings) -> Result<(), String> {
     Ok(())
 }
 
-fn epoch_bar(prefix: &str, max_epochs: usize) -> ProgressBar {
-    let bar = ProgressBar::new(max_epochs as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} {bar:30} epoch {pos}/{len} {msg} [{elapsed}]")
-            .expect("valid template"),
-    );
-    bar.set_prefix(prefix.to_string());
-    bar
-}
-
 fn minimize_with_bar(
     obj: &mut dyn Objective,
     x0: Vec<f64>,
     opts: &Options,
     prefix: &str,
 ) -> Report {
-    let bar = epoch_bar(prefix, opts.max_epochs);
+    let bar = super::progress::Progress::new(prefix, opts.max_epochs, "epochs");
     let report = minimize(
         obj,
         x0,
         &Method::Lbfgs { memory: 10 },
         opts,
         &mut |p: &Progress| {
-            bar.set_position(p.epoch as u64);
+            bar.set_position(p.epoch);
             bar.set_message(format!("cost {:.3e}", p.cost));
             true
         },
     );
-    bar.finish_and_clear();
+    bar.finish();
     report
 }
 
@@ -148,7 +137,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     let biases: Vec<f64> = (0..s.biases)
         .map(|i| 0.5 * i as f64 / (s.biases - 1) as f64)
         .collect();
-    let err = |e: backsolve_models::qtbm::DeviceError| e.to_string();
+    let err = |e: backsolve::models::qtbm::DeviceError| e.to_string();
     let target = iv_curve(&device, &TRUTH, &supply, &biases, Formula::TsuEsaki).map_err(err)?;
     let start = perturbed_start(s.seed);
     let mut fit =

@@ -4,11 +4,10 @@
 
 use super::output::{write_json, write_text};
 use super::plot::{write_curves, Axes, YAxis};
+use backsolve::models::spectral::compare::{mse, Solver, Solvers};
+use backsolve::models::spectral::data::{dataset, out_of_distribution, sample, NOISE_LEVELS};
+use backsolve::models::spectral::{Operator, SpectralError};
 use backsolve::SplitMix64;
-use backsolve_models::spectral::compare::{mse, Solver, Solvers};
-use backsolve_models::spectral::data::{dataset, out_of_distribution, sample, NOISE_LEVELS};
-use backsolve_models::spectral::{Operator, SpectralError};
-use indicatif::{ProgressBar, ProgressStyle};
 use plotters::style::RGBColor;
 use std::path::Path;
 use std::time::Instant;
@@ -67,16 +66,6 @@ fn check(s: &Settings) -> Result<(), String> {
     Ok(())
 }
 
-fn task_bar(tasks: usize) -> ProgressBar {
-    let bar = ProgressBar::new(tasks as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} {msg} [{elapsed}]")
-            .expect("valid template"),
-    );
-    bar.set_prefix("spectral solvers");
-    bar
-}
-
 /// Run `demo spectral` into `out`.
 pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     check(s)?;
@@ -84,7 +73,8 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     let err = |e: SpectralError| e.to_string();
     let solvers = Solvers::new(Operator::standard()).map_err(err)?;
     let shapes = out_of_distribution(&solvers.op.big_omega);
-    let bar = task_bar(Solver::ALL.len() * (NOISE_LEVELS.len() + 1));
+    let tasks = Solver::ALL.len() * (NOISE_LEVELS.len() + 1);
+    let bar = super::progress::Progress::new("spectral solvers", tasks, "solver runs");
     let clock = Instant::now();
 
     let mut test_mse = vec![Vec::new(); Solver::ALL.len()];
@@ -119,7 +109,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
         let file = format!("ood_{}", name.replace(' ', "_"));
         write_reconstruction(out, &file, &solvers, &smp.x, &smp.y, s.sigma)?;
     }
-    bar.finish_and_clear();
+    bar.finish();
 
     let summary = Summary {
         solvers: Solver::ALL.iter().map(|s| s.name()).collect(),

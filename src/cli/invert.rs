@@ -5,9 +5,8 @@
 use super::output::{write_json, write_npy};
 use super::plot::{transpose, write_log_curves, write_panels, Panel};
 use backsolve::inverse::{resume, Method, Objective, Options, State, Stop};
+use backsolve::models::transport::{Reconstruction, Unknown};
 use backsolve::SplitMix64;
-use backsolve_models::transport::{Reconstruction, Unknown};
-use indicatif::{ProgressBar, ProgressStyle};
 use plotters::style::RGBColor;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -141,15 +140,6 @@ fn fresh_start(job: &mut Job, rng: &mut SplitMix64, start: usize) -> (Vec<f64>, 
     (x0, state)
 }
 
-fn progress_bar(job: &Job) -> ProgressBar {
-    let bar = ProgressBar::new(job.opts.max_epochs as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} {bar:30} epoch {pos}/{len} {msg} [{elapsed}]")
-            .expect("valid template"),
-    );
-    bar
-}
-
 fn rms_error(job: &Job, landscape: &[f64]) -> Option<f64> {
     let truth = job.truth.as_ref()?;
     let free = job.problem.free();
@@ -184,16 +174,19 @@ pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String
     };
     let clock = Instant::now();
     let earlier = ck.seconds;
-    let bar = progress_bar(&job);
+    let bar = super::progress::Progress::new("start", job.opts.max_epochs, "epochs");
     let mut interrupted = false;
     loop {
-        bar.set_prefix(format!("start {}/{}", ck.start + 1, job.starts));
-        bar.set_position(ck.state.epoch as u64);
+        bar.restart(
+            format!("start {}/{}", ck.start + 1, job.starts),
+            job.opts.max_epochs,
+            ck.state.epoch,
+        );
         let mut last_state = ck.state.clone();
         let report = {
             let (problem, method, opts) = (&mut job.problem, &job.method, &job.opts);
             let mut observe = |p: &backsolve::inverse::Progress| {
-                bar.set_position(p.epoch as u64);
+                bar.set_position(p.epoch);
                 bar.set_message(format!("cost {:.3e} step {:.2e}", p.cost, p.step));
                 last_state = p.state.clone();
                 if p.epoch.is_multiple_of(CHECKPOINT_EVERY) {
@@ -252,7 +245,7 @@ pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String
         ck.x0 = x0;
         ck.state = state;
     }
-    bar.finish_and_clear();
+    bar.finish();
     let seconds = earlier + clock.elapsed().as_secs_f64();
     let best = ck.best.clone().ok_or("no start produced a finite cost")?;
     let outcome = write_outputs(&mut job, out, &ck, &best, seconds, interrupted)?;

@@ -53,7 +53,7 @@ use super::demo::MethodName;
 use super::invert::{self, Job};
 use super::simulate::{checked_lattice, finite, grid_of, landscapes, lead_model, load_array};
 use backsolve::inverse::{Options, Regularizer};
-use backsolve_models::transport::{Lattice, Reconstruction, Unknown};
+use backsolve::models::transport::{Lattice, Reconstruction, Unknown};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 

@@ -9,6 +9,7 @@ mod invert;
 mod invert_config;
 mod output;
 mod plot;
+mod progress;
 mod simulate;
 mod study;
 mod text;
@@ -168,7 +169,7 @@ struct TransportDemo {
     /// Lattice size, LXxLY (slices along transport x sites across); 10x10 for the
     /// potential, 8x6 for the magnetization unless given.
     #[arg(long, value_parser = parse_size)]
-    size: Option<backsolve_models::transport::Lattice>,
+    size: Option<backsolve::models::transport::Lattice>,
     /// Seed of the hidden landscape, the noise and the initial guesses.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -193,12 +194,12 @@ struct TransportDemo {
 }
 
 /// `LXxLY`, e.g. `12x8`.
-fn parse_size(s: &str) -> Result<backsolve_models::transport::Lattice, String> {
+fn parse_size(s: &str) -> Result<backsolve::models::transport::Lattice, String> {
     let bad = || format!("expected LXxLY such as 12x8, got \"{s}\"");
     let (a, b) = s.split_once(['x', 'X']).ok_or_else(bad)?;
     let lx = a.trim().parse().map_err(|_| bad())?;
     let ly = b.trim().parse().map_err(|_| bad())?;
-    Ok(backsolve_models::transport::Lattice { lx, ly })
+    Ok(backsolve::models::transport::Lattice { lx, ly })
 }
 
 /// Run a parsed command line.
@@ -242,13 +243,13 @@ fn run_demo(case: DemoCase) -> Result<(), String> {
                 disorder: a.disorder,
                 start_disorder: a.start_disorder,
                 candidates: a.candidates,
-                geometry: backsolve_models::lattice::Geometry {
+                geometry: backsolve::models::lattice::Geometry {
                     side: 10.0,
                     pixels: a.pixels,
                     sigma: a.sigma,
-                    quantity: backsolve_models::lattice::Quantity::LogPower,
+                    quantity: backsolve::models::lattice::Quantity::LogPower,
                 },
-                constraints: backsolve_models::lattice::fit::Constraints {
+                constraints: backsolve::models::lattice::fit::Constraints {
                     structure_factor: a.structure_factor,
                     excluded_weight: a.excluded_weight,
                     excluded_radius: a.excluded_radius,

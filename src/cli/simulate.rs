@@ -3,8 +3,7 @@
 use super::config::{self, Config};
 use super::output::{read_npy, write_npy};
 use super::plot::write_heatmap;
-use backsolve_models::transport::{open_channels, simulate_map, Grid, Lattice, Model, WireLead};
-use indicatif::{ProgressBar, ProgressStyle};
+use backsolve::models::transport::{open_channels, simulate_map, Grid, Lattice, Model, WireLead};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -199,12 +198,7 @@ fn prepare(path: &Path, out_override: Option<&Path>) -> Result<Run, String> {
 /// Run `simulate`.
 pub fn run(config: &Path, out: Option<&Path>) -> Result<(), String> {
     let run = prepare(config, out)?;
-    let n = run.grid.len() as u64;
-    let bar = ProgressBar::new(n);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} points, {elapsed} elapsed, eta {eta}")
-            .expect("valid template"),
-    );
+    let bar = super::progress::Progress::new("conductance map", run.grid.len(), "(phi, E) points");
     let start = Instant::now();
     let g = simulate_map(
         &run.model,
@@ -216,7 +210,7 @@ pub fn run(config: &Path, out: Option<&Path>) -> Result<(), String> {
         &|| bar.inc(1),
     )
     .map_err(|e| e.to_string())?;
-    bar.finish_and_clear();
+    bar.finish();
     let took = start.elapsed();
     std::fs::create_dir_all(&run.out).map_err(|e| format!("{}: {e}", run.out.display()))?;
     let (rows, cols) = (run.grid.phis.len(), run.grid.energies.len());

@@ -13,9 +13,9 @@ use super::demo::{self, Case, MethodName, Settings};
 use super::invert;
 use super::output::write_npy;
 use super::plot::{write_log_curves, write_panels, Panel};
+use super::progress::Progress;
 use backsolve::inverse::{minimize, Objective, Options, Stop};
-use backsolve_models::transport::{simulate_map, Grid, Lattice};
-use indicatif::ProgressBar;
+use backsolve::models::transport::{simulate_map, Grid, Lattice};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
@@ -83,7 +83,11 @@ fn slices(out: &Path) -> Result<String, String> {
     let mut table = String::from(
         "| target data | points | local minima on the slice | deepest non-global minimum (cost) |\n|---|---|---|---|\n",
     );
-    let bar = ProgressBar::new((targets.len() * SLICE_POINTS * SLICE_POINTS) as u64);
+    let bar = Progress::new(
+        "cost slices",
+        targets.len() * SLICE_POINTS * SLICE_POINTS,
+        "evaluations",
+    );
     for (name, grid) in targets {
         let mut problem = base.problem.clone();
         problem.target = simulate_map(&problem.model, lattice, 4, &truth, None, &grid, &|| ())
@@ -143,7 +147,7 @@ fn slices(out: &Path) -> Result<String, String> {
             }
         );
     }
-    bar.finish_and_clear();
+    bar.finish();
     Ok(table)
 }
 
@@ -225,13 +229,13 @@ fn optimizers(out: &Path) -> Result<String, String> {
             stagnation_window: 0,
             ..job.opts.clone()
         };
-        let bar = ProgressBar::new(opts.max_epochs as u64);
+        let bar = Progress::new(format!("{name:?}"), opts.max_epochs, "epochs");
         let clock = Instant::now();
         let report = minimize(&mut job.problem, x0, &job.method, &opts, &mut |p| {
-            bar.set_position(p.epoch as u64);
+            bar.set_position(p.epoch);
             true
         });
-        bar.finish_and_clear();
+        bar.finish();
         let seconds = clock.elapsed().as_secs_f64();
         let reached = report.stop == Stop::Converged;
         let _ = writeln!(

@@ -13,17 +13,17 @@ fn t_pullback(
     v: &[f64],
     e: c64,
     d_ret: f64,
-    d_v: &mut [<f64 as ::backsolve::Adjoint>::Adj],
+    d_v: &mut [<f64 as ::backsolve_core::Adjoint>::Adj],
     d_e: &mut c64,
 ) -> f64 {
-    use ::backsolve::__rt::RecRef as _;
-    let __dret = ::backsolve::__rt::ret(d_ret);
-    let mut __tape6 = ::backsolve::__rt::Tape::new();
-    let mut __tape12 = ::backsolve::__rt::Tape::new();
+    use ::backsolve_core::__rt::RecRef as _;
+    let __dret = ::backsolve_core::__rt::ret(d_ret);
+    let mut __tape6 = ::backsolve_core::__rt::Tape::new();
+    let mut __tape12 = ::backsolve_core::__rt::Tape::new();
     let mut __w10b = ::core::marker::PhantomData;
     let __c2 = c64::new(1.0, 0.0);
     let mut g = __c2;
-    let __r1 = ::backsolve::__rt::shape(&g);
+    let __r1 = ::backsolve_core::__rt::shape(&g);
     let mut __brk7 = false;
     let mut __n8: usize = 0;
     let mut __last8 = 0;
@@ -33,10 +33,11 @@ fn t_pullback(
         let mut __cont7 = false;
         let __i4 = __k3;
         let u = v[__i4];
-        __tape6.push(::backsolve::__rt::shape(&u));
-        __w10b = ::backsolve::__rt::w(&u);
+        __tape6.push(::backsolve_core::__rt::shape(&u));
+        __w10b = ::backsolve_core::__rt::w(&u);
         let __t9 = e - u;
-        __tape12.push((::backsolve::__rt::rec(&g), ::backsolve::__rt::rec(&__t9)));
+        __tape12
+            .push((::backsolve_core::__rt::rec(&g), ::backsolve_core::__rt::rec(&__t9)));
         let __t11 = g * __t9;
         g = __t11;
         if __brk7 {
@@ -44,57 +45,75 @@ fn t_pullback(
         }
     }
     let __r8 = (__n8, __last8);
-    let __r15 = (::backsolve::__rt::rec(&g),);
+    let __r15 = (::backsolve_core::__rt::rec(&g),);
     let __t14 = g.norm_sqr();
-    let __a17 = (::backsolve::__rt::rec(&__t14),);
+    let __a17 = (::backsolve_core::__rt::rec(&__t14),);
     let (__c17, __x17) = __forward_weight(__t14);
     let __r17 = (__a17, __x17);
     let __t16 = __c17;
     let __ret = __t16;
-    let mut d_g = ::backsolve::__rt::zero(&__r1);
+    let mut d_g = ::backsolve_core::__rt::zero(&__r1);
     let __dt16 = __dret;
     let __d = __dt16;
     let ((__a0,), __x) = __r17;
     let (__s0,) = __reverse_weight(
-        ::backsolve::__rt::FromRec::from_rec(&__a0),
+        ::backsolve_core::__rt::FromRec::from_rec(&__a0),
         __x,
         __d,
     );
-    let __dt14 = ::backsolve::__rt::adjoint_slot(__s0);
+    let __dt14 = ::backsolve_core::__rt::adjoint_slot(__s0);
     let __d = __dt14;
     let (__ra,) = __r15;
-    ::backsolve::__rt::acc(&mut d_g, ::backsolve::__rt::d_norm_sqr(&__ra, &__d));
+    ::backsolve_core::__rt::acc(
+        &mut d_g,
+        ::backsolve_core::__rt::d_norm_sqr(&__ra, &__d),
+    );
     {
         let (__n, __last) = __r8;
         let mut __iv = __last;
         for __k in 0..__n {
             let __k3 = __iv;
-            let mut d_u = ::backsolve::__rt::zero(&__tape6.pop());
-            let __d = ::backsolve::__rt::take(&mut d_g);
+            let mut d_u = ::backsolve_core::__rt::zero(&__tape6.pop());
+            let __d = ::backsolve_core::__rt::take(&mut d_g);
             let __dt11 = __d;
             let __d = __dt11;
             let (__ra, __rb) = __tape12.pop();
-            let __dt9 = ::backsolve::__rt::mul_dr(
+            let __dt9 = ::backsolve_core::__rt::mul_dr(
                 &__ra,
-                ::backsolve::__rt::w(&__rb),
+                ::backsolve_core::__rt::w(&__rb),
                 &__d,
             );
-            ::backsolve::__rt::acc(
+            ::backsolve_core::__rt::acc(
                 &mut d_g,
-                ::backsolve::__rt::mul_dl(::backsolve::__rt::w(&__ra), &__rb, &__d),
+                ::backsolve_core::__rt::mul_dl(
+                    ::backsolve_core::__rt::w(&__ra),
+                    &__rb,
+                    &__d,
+                ),
             );
             let __d = __dt9;
-            ::backsolve::__rt::acc(
+            ::backsolve_core::__rt::acc(
                 &mut d_u,
-                ::backsolve::__rt::sub_dr(::backsolve::__rt::w(&(e)), __w10b, &__d),
+                ::backsolve_core::__rt::sub_dr(
+                    ::backsolve_core::__rt::w(&(e)),
+                    __w10b,
+                    &__d,
+                ),
             );
-            ::backsolve::__rt::acc(
+            ::backsolve_core::__rt::acc(
                 &mut *d_e,
-                ::backsolve::__rt::sub_dl(::backsolve::__rt::w(&(e)), __w10b, &__d),
+                ::backsolve_core::__rt::sub_dl(
+                    ::backsolve_core::__rt::w(&(e)),
+                    __w10b,
+                    &__d,
+                ),
             );
             let __d = d_u;
             let __i4 = __k3;
-            ::backsolve::__rt::acc(::backsolve::__rt::at(&mut *d_v, __i4), __d);
+            ::backsolve_core::__rt::acc(
+                ::backsolve_core::__rt::at(&mut *d_v, __i4),
+                __d,
+            );
             if __k + 1 < __n {
                 __iv -= 1;
             }
@@ -133,13 +152,13 @@ fn __reverse_t(
     v: &[f64],
     e: c64,
     _residual: (),
-    __d: <f64 as ::backsolve::Adjoint>::Adj,
+    __d: <f64 as ::backsolve_core::Adjoint>::Adj,
 ) -> (
-    <&'static [f64] as ::backsolve::Adjoint>::Adj,
-    <c64 as ::backsolve::Adjoint>::Adj,
+    <&'static [f64] as ::backsolve_core::Adjoint>::Adj,
+    <c64 as ::backsolve_core::Adjoint>::Adj,
 ) {
-    let mut __s0 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&v));
-    let mut __s1 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&e));
+    let mut __s0 = ::backsolve_core::__rt::zero(&::backsolve_core::__rt::shape(&v));
+    let mut __s1 = ::backsolve_core::__rt::zero(&::backsolve_core::__rt::shape(&e));
     let _ = t_pullback(v, e, __d, &mut __s0, &mut __s1);
     (__s0, __s1)
 }

@@ -13,20 +13,20 @@ fn energy_pullback(
     x: &[f64],
     k: f64,
     d_ret: f64,
-    d_x: &mut [<f64 as ::backsolve::Adjoint>::Adj],
+    d_x: &mut [<f64 as ::backsolve_core::Adjoint>::Adj],
     d_k: &mut f64,
 ) -> f64 {
-    use ::backsolve::__rt::RecRef as _;
-    let __dret = ::backsolve::__rt::ret(d_ret);
-    let mut __tape6 = ::backsolve::__rt::Tape::new();
-    let mut __tape16 = ::backsolve::__rt::Tape::new();
-    let mut __tape18 = ::backsolve::__rt::Tape::new();
+    use ::backsolve_core::__rt::RecRef as _;
+    let __dret = ::backsolve_core::__rt::ret(d_ret);
+    let mut __tape6 = ::backsolve_core::__rt::Tape::new();
+    let mut __tape16 = ::backsolve_core::__rt::Tape::new();
+    let mut __tape18 = ::backsolve_core::__rt::Tape::new();
     let mut __w19p = ::core::marker::PhantomData;
     let mut __w19v = ::core::marker::PhantomData;
     let mut __w5a = ::core::marker::PhantomData;
     let mut __w5b = ::core::marker::PhantomData;
     let mut e = 0.0;
-    let __r1 = ::backsolve::__rt::shape(&e);
+    let __r1 = ::backsolve_core::__rt::shape(&e);
     let __lo2 = 1;
     let mut __brk3 = false;
     let mut __n4: usize = 0;
@@ -39,17 +39,25 @@ fn energy_pullback(
         let __t8 = x[__i7];
         let __i10 = i - 1;
         let __t11 = x[__i10];
-        __w5a = ::backsolve::__rt::w(&__t8);
-        __w5b = ::backsolve::__rt::w(&__t11);
+        __w5a = ::backsolve_core::__rt::w(&__t8);
+        __w5b = ::backsolve_core::__rt::w(&__t11);
         let s = __t8 - __t11;
-        __tape6.push(::backsolve::__rt::shape(&s));
+        __tape6.push(::backsolve_core::__rt::shape(&s));
         let __t13 = 0.5 * k;
-        __tape16.push((::backsolve::__rt::rec(&__t13), ::backsolve::__rt::rec(&s)));
+        __tape16
+            .push((
+                ::backsolve_core::__rt::rec(&__t13),
+                ::backsolve_core::__rt::rec(&s),
+            ));
         let __t15 = __t13 * s;
-        __tape18.push((::backsolve::__rt::rec(&__t15), ::backsolve::__rt::rec(&s)));
+        __tape18
+            .push((
+                ::backsolve_core::__rt::rec(&__t15),
+                ::backsolve_core::__rt::rec(&s),
+            ));
         let __t17 = __t15 * s;
-        __w19p = ::backsolve::__rt::w(&e);
-        __w19v = ::backsolve::__rt::w(&__t17);
+        __w19p = ::backsolve_core::__rt::w(&e);
+        __w19v = ::backsolve_core::__rt::w(&__t17);
         e += __t17;
         if __brk3 {
             break;
@@ -57,52 +65,70 @@ fn energy_pullback(
     }
     let __r4 = (__n4, __last4);
     let __ret = e;
-    let mut d_e = ::backsolve::__rt::zero(&__r1);
-    ::backsolve::__rt::acc(&mut d_e, __dret);
+    let mut d_e = ::backsolve_core::__rt::zero(&__r1);
+    ::backsolve_core::__rt::acc(&mut d_e, __dret);
     {
         let (__n, __last) = __r4;
         let mut __iv = __last;
         for __k in 0..__n {
             let i = __iv;
-            let mut d_s = ::backsolve::__rt::zero(&__tape6.pop());
-            let __dv = ::backsolve::__rt::add_dr(__w19p, __w19v, &*&mut d_e);
+            let mut d_s = ::backsolve_core::__rt::zero(&__tape6.pop());
+            let __dv = ::backsolve_core::__rt::add_dr(__w19p, __w19v, &*&mut d_e);
             let __dt17 = __dv;
             let __d = __dt17;
             let (__ra, __rb) = __tape18.pop();
-            ::backsolve::__rt::acc(
+            ::backsolve_core::__rt::acc(
                 &mut d_s,
-                ::backsolve::__rt::mul_dr(&__ra, ::backsolve::__rt::w(&__rb), &__d),
+                ::backsolve_core::__rt::mul_dr(
+                    &__ra,
+                    ::backsolve_core::__rt::w(&__rb),
+                    &__d,
+                ),
             );
-            let __dt15 = ::backsolve::__rt::mul_dl(
-                ::backsolve::__rt::w(&__ra),
+            let __dt15 = ::backsolve_core::__rt::mul_dl(
+                ::backsolve_core::__rt::w(&__ra),
                 &__rb,
                 &__d,
             );
             let __d = __dt15;
             let (__ra, __rb) = __tape16.pop();
-            ::backsolve::__rt::acc(
+            ::backsolve_core::__rt::acc(
                 &mut d_s,
-                ::backsolve::__rt::mul_dr(&__ra, ::backsolve::__rt::w(&__rb), &__d),
+                ::backsolve_core::__rt::mul_dr(
+                    &__ra,
+                    ::backsolve_core::__rt::w(&__rb),
+                    &__d,
+                ),
             );
-            let __dt13 = ::backsolve::__rt::mul_dl(
-                ::backsolve::__rt::w(&__ra),
+            let __dt13 = ::backsolve_core::__rt::mul_dl(
+                ::backsolve_core::__rt::w(&__ra),
                 &__rb,
                 &__d,
             );
             let __d = __dt13;
-            ::backsolve::__rt::acc(
+            ::backsolve_core::__rt::acc(
                 &mut *d_k,
-                ::backsolve::__rt::mul_dr(&(0.5), ::backsolve::__rt::w(&(k)), &__d),
+                ::backsolve_core::__rt::mul_dr(
+                    &(0.5),
+                    ::backsolve_core::__rt::w(&(k)),
+                    &__d,
+                ),
             );
             let __d = d_s;
-            let __dt11 = ::backsolve::__rt::sub_dr(__w5a, __w5b, &__d);
-            let __dt8 = ::backsolve::__rt::sub_dl(__w5a, __w5b, &__d);
+            let __dt11 = ::backsolve_core::__rt::sub_dr(__w5a, __w5b, &__d);
+            let __dt8 = ::backsolve_core::__rt::sub_dl(__w5a, __w5b, &__d);
             let __d = __dt11;
             let __i10 = i - 1;
-            ::backsolve::__rt::acc(::backsolve::__rt::at(&mut *d_x, __i10), __d);
+            ::backsolve_core::__rt::acc(
+                ::backsolve_core::__rt::at(&mut *d_x, __i10),
+                __d,
+            );
             let __d = __dt8;
             let __i7 = i;
-            ::backsolve::__rt::acc(::backsolve::__rt::at(&mut *d_x, __i7), __d);
+            ::backsolve_core::__rt::acc(
+                ::backsolve_core::__rt::at(&mut *d_x, __i7),
+                __d,
+            );
             if __k + 1 < __n {
                 __iv -= 1;
             }
@@ -141,13 +167,13 @@ fn __reverse_energy(
     x: &[f64],
     k: f64,
     _residual: (),
-    __d: <f64 as ::backsolve::Adjoint>::Adj,
+    __d: <f64 as ::backsolve_core::Adjoint>::Adj,
 ) -> (
-    <&'static [f64] as ::backsolve::Adjoint>::Adj,
-    <f64 as ::backsolve::Adjoint>::Adj,
+    <&'static [f64] as ::backsolve_core::Adjoint>::Adj,
+    <f64 as ::backsolve_core::Adjoint>::Adj,
 ) {
-    let mut __s0 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&x));
-    let mut __s1 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&k));
+    let mut __s0 = ::backsolve_core::__rt::zero(&::backsolve_core::__rt::shape(&x));
+    let mut __s1 = ::backsolve_core::__rt::zero(&::backsolve_core::__rt::shape(&k));
     let _ = energy_pullback(x, k, __d, &mut __s0, &mut __s1);
     (__s0, __s1)
 }

@@ -10,35 +10,47 @@
     clippy::pedantic
 )]
 fn f_pullback(x: f64, y: f64, d_ret: f64, d_x: &mut f64, d_y: &mut f64) -> f64 {
-    use ::backsolve::__rt::RecRef as _;
-    let __dret = ::backsolve::__rt::ret(d_ret);
+    use ::backsolve_core::__rt::RecRef as _;
+    let __dret = ::backsolve_core::__rt::ret(d_ret);
     let mut __w5a = ::core::marker::PhantomData;
     let a = x * y;
-    let __r1 = ::backsolve::__rt::shape(&a);
-    let __r3 = (::backsolve::__rt::rec(&a),);
+    let __r1 = ::backsolve_core::__rt::shape(&a);
+    let __r3 = (::backsolve_core::__rt::rec(&a),);
     let __t2 = a.sin();
-    __w5a = ::backsolve::__rt::w(&__t2);
+    __w5a = ::backsolve_core::__rt::w(&__t2);
     let __t4 = __t2 + y;
     let __ret = __t4;
-    let mut d_a = ::backsolve::__rt::zero(&__r1);
+    let mut d_a = ::backsolve_core::__rt::zero(&__r1);
     let __dt4 = __dret;
     let __d = __dt4;
-    ::backsolve::__rt::acc(
+    ::backsolve_core::__rt::acc(
         &mut *d_y,
-        ::backsolve::__rt::add_dr(__w5a, ::backsolve::__rt::w(&(y)), &__d),
+        ::backsolve_core::__rt::add_dr(__w5a, ::backsolve_core::__rt::w(&(y)), &__d),
     );
-    let __dt2 = ::backsolve::__rt::add_dl(__w5a, ::backsolve::__rt::w(&(y)), &__d);
+    let __dt2 = ::backsolve_core::__rt::add_dl(
+        __w5a,
+        ::backsolve_core::__rt::w(&(y)),
+        &__d,
+    );
     let __d = __dt2;
     let (__ra,) = __r3;
-    ::backsolve::__rt::acc(&mut d_a, ::backsolve::__rt::d_sin(&__ra, &__d));
+    ::backsolve_core::__rt::acc(&mut d_a, ::backsolve_core::__rt::d_sin(&__ra, &__d));
     let __d = d_a;
-    ::backsolve::__rt::acc(
+    ::backsolve_core::__rt::acc(
         &mut *d_y,
-        ::backsolve::__rt::mul_dr((&x).rec_ref(), ::backsolve::__rt::w(&(y)), &__d),
+        ::backsolve_core::__rt::mul_dr(
+            (&x).rec_ref(),
+            ::backsolve_core::__rt::w(&(y)),
+            &__d,
+        ),
     );
-    ::backsolve::__rt::acc(
+    ::backsolve_core::__rt::acc(
         &mut *d_x,
-        ::backsolve::__rt::mul_dl(::backsolve::__rt::w(&(x)), (&y).rec_ref(), &__d),
+        ::backsolve_core::__rt::mul_dl(
+            ::backsolve_core::__rt::w(&(x)),
+            (&y).rec_ref(),
+            &__d,
+        ),
     );
     __ret
 }
@@ -72,10 +84,10 @@ fn __reverse_f(
     x: f64,
     y: f64,
     _residual: (),
-    __d: <f64 as ::backsolve::Adjoint>::Adj,
-) -> (<f64 as ::backsolve::Adjoint>::Adj, <f64 as ::backsolve::Adjoint>::Adj) {
-    let mut __s0 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&x));
-    let mut __s1 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&y));
+    __d: <f64 as ::backsolve_core::Adjoint>::Adj,
+) -> (<f64 as ::backsolve_core::Adjoint>::Adj, <f64 as ::backsolve_core::Adjoint>::Adj) {
+    let mut __s0 = ::backsolve_core::__rt::zero(&::backsolve_core::__rt::shape(&x));
+    let mut __s1 = ::backsolve_core::__rt::zero(&::backsolve_core::__rt::shape(&y));
     let _ = f_pullback(x, y, __d, &mut __s0, &mut __s1);
     (__s0, __s1)
 }

@@ -10,16 +10,16 @@
     clippy::pedantic
 )]
 fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
-    use ::backsolve::__rt::RecRef as _;
-    let __dret = ::backsolve::__rt::ret(d_ret);
-    let mut __tape4 = ::backsolve::__rt::Tape::new();
-    let mut __tape6 = ::backsolve::__rt::Tape::new();
+    use ::backsolve_core::__rt::RecRef as _;
+    let __dret = ::backsolve_core::__rt::ret(d_ret);
+    let mut __tape4 = ::backsolve_core::__rt::Tape::new();
+    let mut __tape6 = ::backsolve_core::__rt::Tape::new();
     let mut __w10b = ::core::marker::PhantomData;
     let mut __w13a = ::core::marker::PhantomData;
     let mut __w8a = ::core::marker::PhantomData;
     let mut __w8b = ::core::marker::PhantomData;
     let mut x = a;
-    let __r1 = ::backsolve::__rt::shape(&x);
+    let __r1 = ::backsolve_core::__rt::shape(&x);
     let mut __brk2 = false;
     let mut __n3: usize = 0;
     while (x * x - a).abs() > 1e-12 {
@@ -28,16 +28,16 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
         let __c4: bool = x > 0.0;
         __tape4.push(__c4);
         if __c4 {
-            __tape6.push((::backsolve::__rt::rec(&x),));
+            __tape6.push((::backsolve_core::__rt::rec(&x),));
             let __t5 = a / x;
-            __w8a = ::backsolve::__rt::w(&x);
-            __w8b = ::backsolve::__rt::w(&__t5);
+            __w8a = ::backsolve_core::__rt::w(&x);
+            __w8b = ::backsolve_core::__rt::w(&__t5);
             let __t7 = x + __t5;
-            __w10b = ::backsolve::__rt::w(&__t7);
+            __w10b = ::backsolve_core::__rt::w(&__t7);
             let __t9 = 0.5 * __t7;
             x = __t9;
         } else {
-            __w13a = ::backsolve::__rt::w(&x);
+            __w13a = ::backsolve_core::__rt::w(&x);
             let __t12 = -x;
             x = __t12;
         }
@@ -47,39 +47,42 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
     }
     let __r3 = __n3;
     let __ret = x;
-    let mut d_x = ::backsolve::__rt::zero(&__r1);
-    ::backsolve::__rt::acc(&mut d_x, __dret);
+    let mut d_x = ::backsolve_core::__rt::zero(&__r1);
+    ::backsolve_core::__rt::acc(&mut d_x, __dret);
     for _ in 0..__r3 {
         if __tape4.pop() {
-            let __d = ::backsolve::__rt::take(&mut d_x);
+            let __d = ::backsolve_core::__rt::take(&mut d_x);
             let __dt9 = __d;
             let __d = __dt9;
-            let __dt7 = ::backsolve::__rt::mul_dr(&(0.5), __w10b, &__d);
+            let __dt7 = ::backsolve_core::__rt::mul_dr(&(0.5), __w10b, &__d);
             let __d = __dt7;
-            let __dt5 = ::backsolve::__rt::add_dr(__w8a, __w8b, &__d);
-            ::backsolve::__rt::acc(
+            let __dt5 = ::backsolve_core::__rt::add_dr(__w8a, __w8b, &__d);
+            ::backsolve_core::__rt::acc(
                 &mut d_x,
-                ::backsolve::__rt::add_dl(__w8a, __w8b, &__d),
+                ::backsolve_core::__rt::add_dl(__w8a, __w8b, &__d),
             );
             let __d = __dt5;
             let (__rb,) = __tape6.pop();
-            ::backsolve::__rt::acc(
+            ::backsolve_core::__rt::acc(
                 &mut d_x,
-                ::backsolve::__rt::div_dr((&a).rec_ref(), &__rb, &__d),
+                ::backsolve_core::__rt::div_dr((&a).rec_ref(), &__rb, &__d),
             );
-            ::backsolve::__rt::acc(
+            ::backsolve_core::__rt::acc(
                 &mut *d_a,
-                ::backsolve::__rt::div_dl((&a).rec_ref(), &__rb, &__d),
+                ::backsolve_core::__rt::div_dl((&a).rec_ref(), &__rb, &__d),
             );
         } else {
-            let __d = ::backsolve::__rt::take(&mut d_x);
+            let __d = ::backsolve_core::__rt::take(&mut d_x);
             let __dt12 = __d;
             let __d = __dt12;
-            ::backsolve::__rt::acc(&mut d_x, ::backsolve::__rt::neg_d(__w13a, &__d));
+            ::backsolve_core::__rt::acc(
+                &mut d_x,
+                ::backsolve_core::__rt::neg_d(__w13a, &__d),
+            );
         }
     }
     let __d = d_x;
-    ::backsolve::__rt::acc(&mut *d_a, __d);
+    ::backsolve_core::__rt::acc(&mut *d_a, __d);
     __ret
 }
 #[doc(hidden)]
@@ -111,9 +114,9 @@ fn __forward_newton(a: f64) -> (f64, ()) {
 fn __reverse_newton(
     a: f64,
     _residual: (),
-    __d: <f64 as ::backsolve::Adjoint>::Adj,
-) -> (<f64 as ::backsolve::Adjoint>::Adj,) {
-    let mut __s0 = ::backsolve::__rt::zero(&::backsolve::__rt::shape(&a));
+    __d: <f64 as ::backsolve_core::Adjoint>::Adj,
+) -> (<f64 as ::backsolve_core::Adjoint>::Adj,) {
+    let mut __s0 = ::backsolve_core::__rt::zero(&::backsolve_core::__rt::shape(&a));
     let _ = newton_pullback(a, __d, &mut __s0);
     (__s0,)
 }

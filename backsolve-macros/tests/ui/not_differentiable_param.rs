@@ -1,4 +1,3 @@
-extern crate backsolve_core as backsolve;
 use backsolve_macros::differentiable;
 
 struct Config {

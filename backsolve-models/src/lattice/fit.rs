@@ -8,11 +8,11 @@
 
 use super::render::{excluded, excluded_pullback, misfit, misfit_pullback, Shells};
 use super::{Geometry, LatticeError, Quantity};
-use backsolve::c64;
-use backsolve::faer::Mat;
-use backsolve::inverse::{minimize, Method, Objective, Options, Progress, Report};
-use backsolve::linalg;
-use backsolve::SplitMix64;
+use backsolve_core::c64;
+use backsolve_core::faer::Mat;
+use backsolve_core::inverse::{minimize, Method, Objective, Options, Progress, Report};
+use backsolve_core::linalg;
+use backsolve_core::SplitMix64;
 use std::time::Instant;
 
 /// The optional terms of the cost.

@@ -6,9 +6,9 @@
 //! the macro writes the gradients with respect to the positions and `σ`.
 
 use super::{Geometry, LatticeError, Quantity};
-use backsolve::c64;
-use backsolve::faer::Mat;
-use backsolve::linalg;
+use backsolve_core::c64;
+use backsolve_core::faer::Mat;
+use backsolve_core::linalg;
 use backsolve_macros::differentiable;
 
 /// The `P x P` real-space image of atoms at `positions` (`[x0, y0, x1, y1, ..]`), row `i` at

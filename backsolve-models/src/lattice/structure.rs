@@ -4,7 +4,7 @@
 //! with the truth).
 
 use super::LatticeError;
-use backsolve::SplitMix64;
+use backsolve_core::SplitMix64;
 
 /// A triangular lattice of `columns x rows` atoms in the `side x side` box: rows `side / rows`
 /// apart, every other row shifted by half a spacing. `rows` must be even for the box to be

@@ -10,7 +10,7 @@
 //! `T = [sin(k_R Δ) / sin(k_L Δ)] |psi_{n-1}|²`, `R = |psi_0 - 1|²`; the discrete current is
 //! conserved exactly, so `T + R = 1` to rounding.
 
-use backsolve::c64;
+use backsolve_core::c64;
 use backsolve_macros::differentiable;
 
 /// `k Δ` of a lead whose band bottom is `u_lead`, at energy `e`: the solution in `(0, pi)` of

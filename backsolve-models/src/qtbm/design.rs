@@ -13,7 +13,7 @@ use super::{
     current_pullback, transmission, transmission_pullback, BiasPoint, Device, DeviceError, Formula,
     Supply,
 };
-use backsolve::inverse::{Objective, Regularizer};
+use backsolve_core::inverse::{Objective, Regularizer};
 use rayon::prelude::*;
 
 /// Fit barrier parameters to a target I-V curve.

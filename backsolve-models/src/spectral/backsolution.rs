@@ -7,9 +7,9 @@
 //! worse in test MSE at σ = 1e-2).
 
 use super::{Operator, SpectralError};
-use backsolve::faer::Mat;
-use backsolve::inverse::{minimize, FnObjective, Method, Options};
-use backsolve::linalg;
+use backsolve_core::faer::Mat;
+use backsolve_core::inverse::{minimize, FnObjective, Method, Options};
+use backsolve_core::linalg;
 use backsolve_macros::differentiable;
 
 /// The first step's learning rate. The standard operator's largest singular value is ~1600, so

@@ -8,7 +8,7 @@ use super::landweber::{landweber_discrepancy, preconditioner, DEFAULT_H};
 use super::maxent::maxent;
 use super::tikhonov::{tikhonov, Choice, Svd};
 use super::{Operator, SpectralError};
-use backsolve::faer::Mat;
+use backsolve_core::faer::Mat;
 use rayon::prelude::*;
 
 /// The solvers compared.

@@ -6,7 +6,7 @@
 //! [5, 50] meV and its height uniform in [0.1, 1].
 
 use super::Operator;
-use backsolve::SplitMix64;
+use backsolve_core::SplitMix64;
 
 /// The paper's noise levels `σ`.
 pub const NOISE_LEVELS: [f64; 5] = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1];

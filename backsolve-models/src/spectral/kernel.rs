@@ -12,7 +12,7 @@
 //! default temperature 100 K (`kB T = 8.617 meV`).
 
 use super::SpectralError;
-use backsolve::faer::Mat;
+use backsolve_core::faer::Mat;
 use backsolve_macros::differentiable;
 use std::f64::consts::PI;
 
@@ -130,7 +130,7 @@ impl Operator {
 
     /// `AᵀA + shift I`, the normal matrix both Tikhonov and the Landweber preconditioner factor.
     pub fn shifted_normal(&self, shift: f64) -> Mat<f64> {
-        let mut normal = backsolve::linalg::matmul_adj_lhs(&self.a, &self.a);
+        let mut normal = backsolve_core::linalg::matmul_adj_lhs(&self.a, &self.a);
         for j in 0..self.cols() {
             normal[(j, j)] += shift;
         }

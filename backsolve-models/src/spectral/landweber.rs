@@ -8,8 +8,8 @@
 //! the non-negative variant projects onto `x >= 0` after every step.
 
 use super::{Operator, SpectralError};
-use backsolve::faer::Mat;
-use backsolve::linalg;
+use backsolve_core::faer::Mat;
+use backsolve_core::linalg;
 use backsolve_macros::differentiable;
 
 /// The default `h`.

@@ -8,7 +8,7 @@
 //! at 0.2 (the scale of the synthetic glue functions).
 
 use super::{Operator, SpectralError};
-use backsolve::inverse::{minimize, FnObjective, Method, Options};
+use backsolve_core::inverse::{minimize, FnObjective, Method, Options};
 
 /// The flat default model's level.
 pub const DEFAULT_MODEL: f64 = 0.2;

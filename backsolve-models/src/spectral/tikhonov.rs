@@ -8,8 +8,8 @@
 //! rounding kept), the baseline regularization must beat.
 
 use super::{Operator, SpectralError};
-use backsolve::faer::Mat;
-use backsolve::linalg;
+use backsolve_core::faer::Mat;
+use backsolve_core::linalg;
 
 /// Morozov's safety factor `τ` of the discrepancy principle. With `τ = 1` the rule
 /// under-regularizes here: most of the operator's singular directions carry only noise, so the

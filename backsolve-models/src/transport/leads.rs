@@ -10,8 +10,8 @@
 //! `v = 2 Im(psi_{x+1}^H V psi_x)`, `V = <x+1|H|x> = -D`. The modes do not depend on the
 //! unknowns and need no adjoint.
 
-use backsolve::c64;
-use backsolve::faer::Mat;
+use backsolve_core::c64;
+use backsolve_core::faer::Mat;
 use std::f64::consts::PI;
 
 /// The lead modes at one `(phi, E)`, split into right- and left-moving sets of `ly` each, open

@@ -7,7 +7,7 @@
 //! so without a known moment the in-plane directions are undetermined.
 
 use super::{misfit_and_gradient, simulate_map, Grid, Lattice, Model, TransportError};
-use backsolve::inverse::{mse, Objective, Regularizer};
+use backsolve_core::inverse::{mse, Objective, Regularizer};
 
 /// Which landscape is unknown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,9 +11,9 @@
 //! `m` is stored row-major `lx x ly x 3` (`m[(x * ly + y) * 3 + c]`, `c` = x, y, z).
 
 use super::tmm;
-use backsolve::c64;
-use backsolve::faer::Mat;
-use backsolve::linalg;
+use backsolve_core::c64;
+use backsolve_core::faer::Mat;
+use backsolve_core::linalg;
 use backsolve_macros::differentiable;
 use std::f64::consts::PI;
 

@@ -11,9 +11,9 @@
 
 use super::leads::{gauge_phases, square_lead_modes, LeadError, SquareLeadModes};
 use super::{tmm, Lattice};
-use backsolve::c64;
-use backsolve::faer::Mat;
-use backsolve::linalg;
+use backsolve_core::c64;
+use backsolve_core::faer::Mat;
+use backsolve_core::linalg;
 use backsolve_macros::differentiable;
 
 /// The constants of one `(phi, E)` point: starting block, matching blocks, normalizations.

@@ -15,9 +15,9 @@
 //! potential is generated, not written.
 
 use super::{Lattice, WireLead};
-use backsolve::c64;
-use backsolve::faer::{self, Mat};
-use backsolve::linalg::{self, Triangle};
+use backsolve_core::c64;
+use backsolve_core::faer::{self, Mat};
+use backsolve_core::linalg::{self, Triangle};
 use backsolve_macros::differentiable;
 use std::f64::consts::PI;
 

@@ -24,10 +24,15 @@
 //! assert_eq!(dk, 2.5);
 //! ```
 //!
-//! See the README for the contract of the generated pullbacks.
+//! See the README for the contract of the generated pullbacks. This crate has no command-line
+//! dependencies and no build script; the `backsolve` command is the `backsolve-cli` crate.
 
 pub use backsolve_core::*;
 pub use backsolve_macros::{adjoint, differentiable, Differentiable};
+
+/// The simulators of the seed papers: transport, QTBM, optical spectra, lattices.
+#[cfg(feature = "models")]
+pub use backsolve_models as models;
 
 /// Everything a simulator file needs.
 pub mod prelude {
@@ -39,6 +44,6 @@ pub mod prelude {
 }
 
 /// The README's examples, compiled and run as doctests.
-#[doc = include_str!("../README.md")]
+#[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
