@@ -53,6 +53,8 @@ const CONTINUATION: [f64; 3] = [0.6, 0.45, 0.35];
 /// Reverse Monte Carlo runs this many times one backsolution fit's wall time; its misfit is
 /// reported at the same time as backsolution's and at the end.
 const RMC_TIME_FACTOR: f64 = 3.0;
+/// Largest `--pixels`: a fit holds about 20 complex images of pixels² values.
+const MAX_PIXELS: usize = 1_024;
 /// Reverse Monte Carlo's move size (lattice units).
 const RMC_STEP: f64 = 0.05;
 /// Width of the `g(r)` bins and of their smearing.
@@ -96,12 +98,26 @@ fn check(s: &Settings) -> Result<(), String> {
             s.columns, s.rows
         ));
     }
-    if s.candidates == 0 {
-        return Err("--candidates must be at least 1".into());
-    }
-    if s.max_epochs == 0 {
-        return Err("--max-epochs must be at least 1".into());
-    }
+    super::at_least("--candidates", s.candidates, 1)?;
+    super::at_least("--max-epochs", s.max_epochs, 1)?;
+    super::at_most(
+        "--candidates",
+        s.candidates,
+        64,
+        "each candidate is a whole fit",
+    )?;
+    super::at_most(
+        "--pixels",
+        s.geometry.pixels,
+        MAX_PIXELS,
+        "a fit holds about 20 images of pixels² complex values",
+    )?;
+    super::at_most(
+        "--columns x --rows",
+        s.columns * s.rows,
+        10_000,
+        "atoms per image",
+    )?;
     for (name, v) in [
         ("--disorder", s.disorder),
         ("--start-disorder", s.start_disorder),
@@ -123,7 +139,8 @@ fn check(s: &Settings) -> Result<(), String> {
 /// Run `demo lattice` into `out`.
 pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     check(s)?;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let stage = super::output::Staging::new(out)?;
+    let (final_out, out) = (out, stage.path());
     let err = |e: LatticeError| e.to_string();
     let g = s.geometry;
     let base = triangular(s.columns, s.rows, g.side).map_err(err)?;
@@ -288,7 +305,8 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     )?;
     write_npy(&out.join("rmc.npy"), &rmc.positions, &[atoms as u64, 2])?;
     write_json(&out.join("summary.json"), &summary)?;
-    report(&summary, out);
+    stage.commit()?;
+    report(&summary, final_out);
     Ok(())
 }
 

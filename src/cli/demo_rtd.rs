@@ -18,6 +18,10 @@ use std::time::Instant;
 pub const TRUTH: [f64; 6] = [0.32, 2.2, 26.4, 0.28, 1.8, 33.6];
 /// Largest relative perturbation of heights and widths in the start.
 const SIZE_PERTURBATION: f64 = 0.1;
+/// Largest `--biases`: one evaluation then takes about 10 s.
+const MAX_BIASES: usize = 2_001;
+/// Largest `--energies`: the quadrature converges long before.
+const MAX_ENERGIES: usize = 100_000;
 /// Largest shift of the centres in the start (nm).
 const CENTRE_SHIFT: f64 = 0.5;
 /// The band-pass window of the design (eV) and the smoothness weight.
@@ -79,18 +83,29 @@ fn perturbed_start(seed: u64) -> Vec<f64> {
 }
 
 fn check(s: &Settings) -> Result<(), String> {
-    if s.biases < 3 {
-        return Err(format!("--biases must be at least 3, got {}", s.biases));
-    }
-    if s.energies < 10 {
-        return Err(format!(
-            "--energies must be at least 10, got {}",
-            s.energies
-        ));
-    }
-    if s.max_epochs == 0 {
-        return Err("--max-epochs must be at least 1".into());
-    }
+    use super::{at_least, at_most};
+    at_least("--biases", s.biases, 3)?;
+    at_least("--energies", s.energies, 10)?;
+    at_least("--max-epochs", s.max_epochs, 1)?;
+    // One I-V evaluation costs biases x energies x 300 grid points; these bound it near 10 s.
+    at_most(
+        "--biases",
+        s.biases,
+        MAX_BIASES,
+        "about 1 s per 50 biases per evaluation",
+    )?;
+    at_most(
+        "--energies",
+        s.energies,
+        MAX_ENERGIES,
+        "the quadrature converges long before",
+    )?;
+    at_most(
+        "--max-epochs",
+        s.max_epochs,
+        100_000,
+        "an epoch costs seconds",
+    )?;
     Ok(())
 }
 
@@ -128,7 +143,8 @@ fn peak_and_valley(biases: &[f64], j: &[f64]) -> (f64, f64, f64) {
 /// Run `demo rtd` into `out`.
 pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     check(s)?;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let stage = super::output::Staging::new(out)?;
+    let (final_out, out) = (out, stage.path());
     let device = Device::gaas();
     let supply = Supply {
         energies: s.energies,
@@ -205,7 +221,8 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
         "band-pass design: misfit {design_misfit_initial:.3e} -> {design_misfit:.3e} in {} epochs ({design_seconds:.1} s)",
         designed.epochs
     );
-    println!("wrote {}", out.display());
+    stage.commit()?;
+    println!("wrote {}", final_out.display());
     Ok(())
 }
 

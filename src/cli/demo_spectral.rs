@@ -54,12 +54,8 @@ struct Summary {
 }
 
 fn check(s: &Settings) -> Result<(), String> {
-    if s.size < 10 {
-        return Err(format!(
-            "--size must be at least 10 (the test set is 10 % of it), got {}",
-            s.size
-        ));
-    }
+    super::at_least("--size", s.size, 10)?;
+    super::at_most("--size", s.size, 100_000, "every solver runs on 10 % of it")?;
     if !(s.sigma > 0.0 && s.sigma < 1.0) {
         return Err(format!("--sigma must be in (0, 1), got {}", s.sigma));
     }
@@ -69,7 +65,8 @@ fn check(s: &Settings) -> Result<(), String> {
 /// Run `demo spectral` into `out`.
 pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     check(s)?;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let stage = super::output::Staging::new(out)?;
+    let (final_out, out) = (out, stage.path());
     let err = |e: SpectralError| e.to_string();
     let solvers = Solvers::new(Operator::standard()).map_err(err)?;
     let shapes = out_of_distribution(&solvers.op.big_omega);
@@ -126,6 +123,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     write_text(&out.join("table.md"), &tables)?;
     write_json(&out.join("summary.json"), &summary)?;
     print!("{tables}");
+    stage.commit()?;
     println!(
         "demo spectral: {} solvers x {} noise levels x {} test samples and {} OOD shapes in {:.1} s; wrote {}",
         Solver::ALL.len(),
@@ -133,7 +131,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
         test_samples,
         shapes.len(),
         summary.seconds,
-        out.display()
+        final_out.display()
     );
     Ok(())
 }

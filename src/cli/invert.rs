@@ -153,7 +153,8 @@ fn rms_error(job: &Job, landscape: &[f64]) -> Option<f64> {
 /// Run `job`, writing into `out`; with `resume`, continue from `out`'s checkpoint.
 pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String> {
     job.problem.validate().map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    // Checkpoints live in `out` itself; the outputs appear together at the end.
+    let stage = super::output::Staging::new(out)?;
     install_interrupt_handler();
     let mut ck = if resume_run {
         load_checkpoint(out, &job.name)?
@@ -248,7 +249,8 @@ pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String
     bar.finish();
     let seconds = earlier + clock.elapsed().as_secs_f64();
     let best = ck.best.clone().ok_or("no start produced a finite cost")?;
-    let outcome = write_outputs(&mut job, out, &ck, &best, seconds, interrupted)?;
+    let outcome = write_outputs(&mut job, stage.path(), &ck, &best, seconds, interrupted)?;
+    stage.commit()?;
     if !interrupted {
         let _ = std::fs::remove_file(checkpoint_path(out));
     }

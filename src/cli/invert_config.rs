@@ -240,6 +240,8 @@ fn job(path: &Path, out_override: Option<&Path>) -> Result<(Job, PathBuf), Strin
     }
     let model = lead_model(&cfg.leads, cfg.magnetization.as_ref().map(|m| m.exchange))?;
     let grid = grid_of(&cfg.grid)?;
+    // One epoch is a value and gradient of the map, about four forward maps.
+    super::simulate::check_work(lattice, grid.len().saturating_mul(4))?;
     let map_shape = [grid.phis.len() as u64, grid.energies.len() as u64];
     let (target, weights) = target_and_weights(&cfg, base, &map_shape)?;
     let (v, m) = landscapes(base, &cfg.potential, &cfg.magnetization, lattice)?;
@@ -271,6 +273,7 @@ fn job(path: &Path, out_override: Option<&Path>) -> Result<(Job, PathBuf), Strin
             if lo > hi {
                 return Err(format!("initial.random: [{lo}, {hi}] is empty"));
             }
+            super::simulate::within_landscape_range("initial.random", &[lo, hi])?;
             (None, (lo, hi), init.seed)
         }
         None => (Some(problem.params_of(problem.landscape())), (0.0, 0.0), 1),

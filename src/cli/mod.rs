@@ -17,9 +17,11 @@ mod text;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Compile-time differentiated physics simulators.
+/// Physics inverse problems solved through compile-time derivatives of their simulators:
+/// magnetoconductance maps of 2D conductors, resonant-tunnelling diodes, optical spectra and
+/// disordered lattices.
 #[derive(Parser, Debug)]
-#[command(name = "backsolve", version, about)]
+#[command(name = "backsolve", version, arg_required_else_help = true)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,8 +37,9 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Built-in synthetic cases of the seed papers, no files needed; each writes PNGs, .npy
-    /// arrays and summary.json.
+    /// Built-in synthetic cases, no files needed; each writes PNGs, the .npy arrays behind
+    /// them and summary.json.
+    #[command(arg_required_else_help = true)]
     Demo {
         #[command(subcommand)]
         case: DemoCase,
@@ -53,8 +56,8 @@ enum Command {
         #[arg(long)]
         resume: bool,
     },
-    /// Studies of the potential case: cost slices (Fig. 4), error against noise, optimizer
-    /// comparison; writes a Markdown table and PNGs.
+    /// Studies of the potential reconstruction: cost landscapes on 2D slices, error against
+    /// noise, optimizer comparison; writes a Markdown table and PNGs.
     Study {
         /// Which study.
         #[arg(value_enum)]
@@ -68,12 +71,14 @@ enum Command {
 /// The demos.
 #[derive(Subcommand, Debug)]
 enum DemoCase {
-    /// Reconstruct a hidden potential landscape from its conductance map (seed 000, Fig. 2).
+    /// Reconstruct a hidden on-site potential landscape from its magnetoconductance map
+    /// G(phi, E), computed by the transfer-matrix method.
     Potential(TransportDemo),
-    /// Reconstruct an out-of-plane magnetization texture from its map (seed 000, Fig. 3).
+    /// Reconstruct an out-of-plane magnetization texture from the spin-resolved
+    /// magnetoconductance map it produces.
     Magnetization(TransportDemo),
-    /// Fit a double-barrier resonant-tunnelling diode to a target I-V curve and design a
-    /// band-pass T(E) (seed 001).
+    /// Fit the barriers of a double-barrier resonant-tunnelling diode to its I-V curve, and
+    /// design a superlattice whose transmission T(E) is a band-pass filter.
     Rtd {
         /// Seed of the perturbed start.
         #[arg(long, default_value_t = 1)]
@@ -91,8 +96,9 @@ enum DemoCase {
         #[arg(long, default_value = "demo-rtd")]
         out: PathBuf,
     },
-    /// Invert optical scattering rates for the glue function with every classical solver, on a
-    /// seeded test set per noise level and on out-of-distribution shapes (seed 003, Fig. 2b).
+    /// Invert optical scattering rates 1/tau(omega) for the electron-boson glue function with
+    /// every classical solver, on a seeded test set per noise level and on
+    /// out-of-distribution shapes.
     Spectral {
         /// Seed of the datasets and of the noise.
         #[arg(long, default_value_t = 1)]
@@ -108,8 +114,8 @@ enum DemoCase {
         out: PathBuf,
     },
     /// Generate atomic configurations whose momentum-space image matches a hidden displaced
-    /// triangular lattice's, compare their g(r) with the truth's, and race reverse Monte Carlo
-    /// (seed 000, Fig. 5).
+    /// triangular lattice's, compare their pair distribution g(r) with the truth's, and race
+    /// reverse Monte Carlo.
     Lattice(LatticeDemo),
 }
 
@@ -193,6 +199,9 @@ struct TransportDemo {
     resume: bool,
 }
 
+/// The largest transport demo lattice, in sites: 40 x 40 takes minutes per epoch.
+const MAX_DEMO_SITES: usize = 1_600;
+
 /// `LXxLY`, e.g. `12x8`.
 fn parse_size(s: &str) -> Result<backsolve::models::transport::Lattice, String> {
     let bad = || format!("expected LXxLY such as 12x8, got \"{s}\"");
@@ -200,6 +209,23 @@ fn parse_size(s: &str) -> Result<backsolve::models::transport::Lattice, String> 
     let lx = a.trim().parse().map_err(|_| bad())?;
     let ly = b.trim().parse().map_err(|_| bad())?;
     Ok(backsolve::models::transport::Lattice { lx, ly })
+}
+
+/// `FLAG must be at least MIN, got VALUE` unless `value >= min`.
+pub fn at_least(flag: &str, value: usize, min: usize) -> Result<(), String> {
+    if value < min {
+        return Err(format!("{flag} must be at least {min}, got {value}"));
+    }
+    Ok(())
+}
+
+/// `FLAG is VALUE; the limit is MAX (WHY)` when `value > max`: sizes whose memory or time would
+/// not fit the machine are refused before any work starts.
+pub fn at_most(flag: &str, value: usize, max: usize, why: &str) -> Result<(), String> {
+    if value > max {
+        return Err(format!("{flag} is {value}; the limit is {max} ({why})"));
+    }
+    Ok(())
 }
 
 /// Run a parsed command line.
@@ -270,6 +296,23 @@ fn run_demo(case: DemoCase) -> Result<(), String> {
             return demo_spectral::run(&settings, &out);
         }
     };
+    at_least("--max-epochs", args.max_epochs, 1)?;
+    at_least("--starts", args.starts, 1)?;
+    at_most(
+        "--max-epochs",
+        args.max_epochs,
+        1_000_000,
+        "an epoch costs a whole map",
+    )?;
+    at_most("--starts", args.starts, 1_000, "each start is a whole fit")?;
+    if let Some(l) = args.size {
+        at_most(
+            "--size LX x LY (sites)",
+            l.lx * l.ly,
+            MAX_DEMO_SITES,
+            "each epoch evaluates the map and its gradient at 651 points",
+        )?;
+    }
     let settings = demo::Settings {
         case,
         lattice: args.size.unwrap_or(case.default_size()),
@@ -277,7 +320,7 @@ fn run_demo(case: DemoCase) -> Result<(), String> {
         noise: args.noise,
         method: args.method,
         max_epochs: args.max_epochs,
-        starts: args.starts.max(1),
+        starts: args.starts,
     };
     let out = args
         .out

@@ -78,3 +78,72 @@ pub fn write_text(path: &Path, text: &str) -> Result<(), String> {
         fs::write(tmp, text).map_err(|e| format!("{}: {e}", path.display()))
     })
 }
+
+/// An output folder whose files appear together: every output is written into a hidden staging
+/// folder inside it, and [`Staging::commit`] moves them into place once all are written. A
+/// run that fails on the way leaves the folder as it was. Created before any computation, so an
+/// output path that is a file, or a folder that cannot be written, is reported at once.
+pub struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    /// The output folder did not exist before: removed again (if still empty) on failure.
+    created: bool,
+    committed: bool,
+}
+
+impl Staging {
+    /// Check that `out` can hold the outputs and open its staging folder.
+    pub fn new(out: &Path) -> Result<Self, String> {
+        if out.exists() && !out.is_dir() {
+            return Err(format!(
+                "{}: the output path is a file, not a folder",
+                out.display()
+            ));
+        }
+        let created = !out.exists();
+        fs::create_dir_all(out)
+            .map_err(|e| format!("{}: cannot create the output folder ({e})", out.display()))?;
+        let dir = out.join(format!(".staging-{}", std::process::id()));
+        fs::create_dir_all(&dir).map_err(|e| {
+            format!(
+                "{}: cannot write into the output folder ({e})",
+                out.display()
+            )
+        })?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir,
+            created,
+            committed: false,
+        })
+    }
+
+    /// Where the outputs are written until the commit.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Move every staged file into the output folder.
+    pub fn commit(mut self) -> Result<(), String> {
+        let entries =
+            fs::read_dir(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("{}: {e}", self.dir.display()))?;
+            let to = self.out.join(entry.file_name());
+            fs::rename(entry.path(), &to).map_err(|e| format!("{}: {e}", to.display()))?;
+        }
+        self.committed = true;
+        fs::remove_dir(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+            if self.created {
+                let _ = fs::remove_dir(&self.out);
+            }
+        }
+    }
+}

@@ -41,14 +41,12 @@ impl Progress {
         );
         bar.set_style(ProgressStyle::with_template(&template).expect("valid template"));
         bar.set_prefix(label.into());
-        let p = Progress {
+        Progress {
             bar,
             status: (!terminal).then(|| Mutex::new(Instant::now())),
             every: status_interval(),
             unit,
-        };
-        p.print_status("started");
-        p
+        }
     }
 
     /// Print the status line now (only when stderr is not a terminal).
@@ -101,7 +99,7 @@ impl Progress {
         self.bar.set_prefix(label.into());
         self.bar.set_length(len as u64);
         self.bar.set_position(pos as u64);
-        self.print_status("started");
+        self.maybe_status();
     }
 
     /// A line above the bar (or in the log).

@@ -117,6 +117,33 @@ pub(super) fn grid_of(g: &config::GridCfg) -> Result<Grid, String> {
     ))
 }
 
+/// Seconds of one core per (phi, E) point and per unit of `lx * ly³` (a slice's transfer
+/// step costs O(ly³)); measured on the development machine with margin.
+const SECONDS_PER_UNIT: f64 = 1e-9;
+/// The longest map `simulate` starts: two hours of all cores.
+pub(super) const MAX_MAP_SECONDS: f64 = 7200.0;
+/// The most (phi, E) points of one map (8 bytes each in G.npy, more while computing).
+pub(super) const MAX_MAP_POINTS: usize = 100_000_000;
+
+/// Refuse maps whose estimated time or memory is past the documented limits, before any work.
+pub(super) fn check_work(l: Lattice, points: usize) -> Result<(), String> {
+    super::at_most(
+        "grid: phi x energy points",
+        points,
+        MAX_MAP_POINTS,
+        "memory",
+    )?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let seconds = points as f64 * l.lx as f64 * (l.ly as f64).powi(3) * SECONDS_PER_UNIT / cores;
+    if seconds > MAX_MAP_SECONDS {
+        return Err(format!(
+            "lattice {} x {} on {points} (phi, E) points: estimated {:.1e} s on {cores} cores, past the limit of {MAX_MAP_SECONDS} s; use fewer points or a smaller lattice",
+            l.lx, l.ly, seconds
+        ));
+    }
+    Ok(())
+}
+
 /// The lattice, after checking it and the QR interval.
 pub(super) fn checked_lattice(
     l: &config::LatticeCfg,
@@ -146,6 +173,7 @@ pub(super) fn landscapes(
         Some(p) => load_array(base, &p.file, "potential.file", &[lx as u64, ly as u64])?,
         None => vec![0.0; lx * ly],
     };
+    within_landscape_range("potential.file", &v)?;
     let m = match magnetization {
         Some(mg) => Some(load_array(
             base,
@@ -155,7 +183,25 @@ pub(super) fn landscapes(
         )?),
         None => None,
     };
+    if let Some(m) = &m {
+        within_landscape_range("magnetization.file", m)?;
+    }
     Ok((v, m))
+}
+
+/// The largest on-site energy or magnetization component accepted, in units of the hopping t:
+/// far past any physical landscape, and far below where the transfer matrices overflow.
+pub(super) const MAX_LANDSCAPE: f64 = 1e6;
+
+/// `field` holds only values of magnitude at most [`MAX_LANDSCAPE`].
+pub(super) fn within_landscape_range(field: &str, values: &[f64]) -> Result<(), String> {
+    match values.iter().position(|x| x.abs() > MAX_LANDSCAPE) {
+        Some(i) => Err(format!(
+            "{field}: {:e} at flat index {i} is past the limit of {MAX_LANDSCAPE:e} t",
+            values[i]
+        )),
+        None => Ok(()),
+    }
 }
 
 fn prepare(path: &Path, out_override: Option<&Path>) -> Result<Run, String> {
@@ -165,8 +211,9 @@ fn prepare(path: &Path, out_override: Option<&Path>) -> Result<Run, String> {
     let lattice = checked_lattice(&cfg.lattice, &cfg.solver)?;
     let ly = lattice.ly;
     let model = model(&cfg)?;
-    let (v, m) = landscapes(base, &cfg.potential, &cfg.magnetization, lattice)?;
     let grid = grid(&cfg)?;
+    check_work(lattice, grid.len())?;
+    let (v, m) = landscapes(base, &cfg.potential, &cfg.magnetization, lattice)?;
     let closed_everywhere = match &model {
         Model::Wires(lead) => grid.energies.iter().all(|&e| lead.wavenumber(e).is_none()),
         Model::Square => grid.phis.iter().all(|&p| {
@@ -198,6 +245,7 @@ fn prepare(path: &Path, out_override: Option<&Path>) -> Result<Run, String> {
 /// Run `simulate`.
 pub fn run(config: &Path, out: Option<&Path>) -> Result<(), String> {
     let run = prepare(config, out)?;
+    let stage = super::output::Staging::new(&run.out)?;
     let bar = super::progress::Progress::new("conductance map", run.grid.len(), "(phi, E) points");
     let start = Instant::now();
     let g = simulate_map(
@@ -212,12 +260,17 @@ pub fn run(config: &Path, out: Option<&Path>) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     bar.finish();
     let took = start.elapsed();
-    std::fs::create_dir_all(&run.out).map_err(|e| format!("{}: {e}", run.out.display()))?;
     let (rows, cols) = (run.grid.phis.len(), run.grid.energies.len());
-    let npy = run.out.join("G.npy");
-    let png = run.out.join("G.png");
-    write_npy(&npy, &g, &[rows as u64, cols as u64])?;
-    write_heatmap(&png, &g, rows, cols, "G(phi, E) (e^2/h): phi up, E right")?;
+    write_npy(&stage.path().join("G.npy"), &g, &[rows as u64, cols as u64])?;
+    write_heatmap(
+        &stage.path().join("G.png"),
+        &g,
+        rows,
+        cols,
+        "G(phi, E) (e^2/h): phi up, E right",
+    )?;
+    stage.commit()?;
+    let (npy, png) = (run.out.join("G.npy"), run.out.join("G.png"));
     let (lo, hi) = g
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {

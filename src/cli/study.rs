@@ -33,7 +33,8 @@ pub enum Study {
 
 /// Run a study into `out`.
 pub fn run(study: Study, out: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let stage = super::output::Staging::new(out)?;
+    let (final_out, out) = (out, stage.path());
     let table = match study {
         Study::Slices => slices(out)?,
         Study::Noise => noise(out)?,
@@ -41,8 +42,9 @@ pub fn run(study: Study, out: &Path) -> Result<(), String> {
     };
     let path = out.join(format!("{study:?}.md").to_lowercase());
     std::fs::write(&path, &table).map_err(|e| format!("{}: {e}", path.display()))?;
+    stage.commit()?;
     print!("{table}");
-    println!("wrote {}", out.display());
+    println!("wrote {}", final_out.display());
     Ok(())
 }
 
