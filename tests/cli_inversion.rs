@@ -154,6 +154,37 @@ fn an_interrupted_run_keeps_its_best_and_resumes_to_the_uninterrupted_result() {
     );
 }
 
+#[test]
+fn resume_refuses_a_checkpoint_of_another_problem_or_a_damaged_one() {
+    let dir = scratch("resume-other");
+    let (code, _) = interrupt_after_first_checkpoint(&dir, "parts");
+    assert_ne!(code, 0);
+    let checkpoint = dir.join("parts/checkpoint.json");
+    let saved = std::fs::read_to_string(&checkpoint).unwrap();
+    // The same output folder, another problem: more epochs, another seed, another size.
+    for change in [["--max-epochs", "401"], ["--seed", "2"], ["--size", "4x4"]] {
+        let mut args: Vec<&str> = INTERRUPTIBLE.to_vec();
+        let at = args.iter().position(|a| *a == change[0]);
+        match at {
+            Some(i) => args[i + 1] = change[1],
+            None => args.extend(change),
+        }
+        args.extend(["--out", "parts", "--resume"]);
+        assert_fails_in_one_line(&dir, &args, "was written for another problem");
+    }
+    // A hand-edited checkpoint with a vector of the wrong length.
+    let mut ck: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    ck["state"]["x"].as_array_mut().unwrap().pop();
+    std::fs::write(&checkpoint, ck.to_string()).unwrap();
+    let mut args = INTERRUPTIBLE.to_vec();
+    args.extend(["--out", "parts", "--resume"]);
+    assert_fails_in_one_line(&dir, &args, "is damaged: x has");
+    let mut ck: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    ck["x0"].as_array_mut().unwrap().push(0.5.into());
+    std::fs::write(&checkpoint, ck.to_string()).unwrap();
+    assert_fails_in_one_line(&dir, &args, "is damaged");
+}
+
 const CONFIG: &str = r#"
 [lattice]
 lx = 3

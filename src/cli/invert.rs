@@ -61,6 +61,8 @@ struct Best {
 #[derive(Serialize, Deserialize)]
 struct Checkpoint {
     job: String,
+    /// [`digest`] of the whole problem it belongs to.
+    digest: String,
     start: usize,
     rng: u64,
     x0: Vec<f64>,
@@ -104,19 +106,60 @@ fn checkpoint_path(out: &Path) -> PathBuf {
     out.join("checkpoint.json")
 }
 
-fn load_checkpoint(out: &Path, job: &str) -> Result<Checkpoint, String> {
+/// FNV-1a, 64 bits: enough to tell two problems apart, and the same in every build (std's
+/// hasher may change between Rust versions).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A digest of everything that decides a run's result: the problem (model, lattice, grid,
+/// target map, weights, landscapes, fixed sites, regularizer), the optimizer and its options,
+/// the starts and their seed. Edited config contents or data files change it; the path they
+/// were given by does not; `{:?}` prints every float in its shortest exact form.
+fn digest(job: &Job) -> String {
+    let text = format!(
+        "{:?}|{:?}|{:?}|{}|{:?}|{}|{}|{:?}",
+        job.problem,
+        job.method,
+        job.opts,
+        job.starts,
+        job.init_range,
+        job.seed,
+        job.accept_cost,
+        job.first,
+    );
+    format!("{:016x}", fnv1a(text.as_bytes()))
+}
+
+fn load_checkpoint(out: &Path, job: &Job, problem: &str) -> Result<Checkpoint, String> {
     let path = checkpoint_path(out);
     let text = std::fs::read_to_string(&path)
         .map_err(|_| format!("--resume: no checkpoint at {}", path.display()))?;
     let ck: Checkpoint = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not a backsolve checkpoint ({e})", path.display()))?;
-    if ck.job != job {
+    if ck.digest != problem {
         return Err(format!(
-            "--resume: {} belongs to \"{}\", not to \"{job}\"",
+            "--resume: {} was written for another problem (\"{}\"; config, data or options differ); run without --resume to start again",
             path.display(),
             ck.job
         ));
     }
+    let n = job.problem.free().len();
+    let lengths_ok = ck.x0.len() == n
+        && ck
+            .best
+            .as_ref()
+            .is_none_or(|b| b.x.len() == n && b.x0.len() == n);
+    ck.state
+        .check(n)
+        .and_then(|()| {
+            lengths_ok
+                .then_some(())
+                .ok_or(format!("a start does not have {n} values"))
+        })
+        .map_err(|e| format!("--resume: {} is damaged: {e}", path.display()))?;
     Ok(ck)
 }
 
@@ -156,13 +199,16 @@ pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String
     // Checkpoints live in `out` itself; the outputs appear together at the end.
     let stage = super::output::Staging::new(out)?;
     install_interrupt_handler();
+    // Before any evaluation: evaluating writes the parameters into the problem's landscape.
+    let problem_digest = digest(&job);
     let mut ck = if resume_run {
-        load_checkpoint(out, &job.name)?
+        load_checkpoint(out, &job, &problem_digest)?
     } else {
         let mut rng = SplitMix64(job.seed);
         let (x0, state) = fresh_start(&mut job, &mut rng, 0);
         Checkpoint {
             job: job.name.clone(),
+            digest: problem_digest,
             start: 0,
             rng: rng.0,
             x0,
@@ -199,6 +245,7 @@ pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String
                         histories: ck.histories.clone(),
                         best: ck.best.clone(),
                         job: ck.job.clone(),
+                        digest: ck.digest.clone(),
                         ..ck
                     };
                     // A failed checkpoint write costs resumability, not the run.

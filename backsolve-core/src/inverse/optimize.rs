@@ -241,6 +241,39 @@ pub struct State {
 }
 
 impl State {
+    /// Whether this state can continue a problem of `n` parameters: every vector has that
+    /// length (the moments may be empty) and every value is finite. A checkpoint read from
+    /// disk is checked with this before it is resumed.
+    pub fn check(&self, n: usize) -> Result<(), String> {
+        let vectors = [
+            ("x", &self.x, false),
+            ("grad", &self.grad, false),
+            ("best_x", &self.best_x, false),
+            ("moment1", &self.moment1, true),
+            ("moment2", &self.moment2, true),
+        ];
+        for (name, v, may_be_empty) in vectors {
+            if v.len() != n && !(may_be_empty && v.is_empty()) {
+                return Err(format!(
+                    "{name} has {} values, the problem has {n}",
+                    v.len()
+                ));
+            }
+            if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+                return Err(format!("{name}[{i}] is not finite"));
+            }
+        }
+        for (k, (s, y)) in self.pairs.iter().enumerate() {
+            if s.len() != n || y.len() != n {
+                return Err(format!("correction pair {k} does not have {n} values"));
+            }
+        }
+        if !self.step.is_finite() {
+            return Err("step is not finite".into());
+        }
+        Ok(())
+    }
+
     /// The state before the first epoch: `x0` projected into the bounds and evaluated once.
     pub fn start(obj: &mut dyn Objective, x0: Vec<f64>, method: &Method, opts: &Options) -> State {
         let mut x = x0;
