@@ -221,14 +221,15 @@ pub fn run(s: &Settings, out: &Path, resume: bool) -> Result<(), String> {
     let outcome = invert::run(job, out, resume)?;
     let rms = outcome.rms.unwrap_or(f64::NAN);
     println!(
-        "{name}: cost {:.3e}, RMS error {:.3e} = {:.3e} x {}",
+        "{name}: cost {:.3e}, RMS error {:.3e} = {:.3e} x {} ({})",
         outcome.cost,
         rms,
         rms / scale,
         match s.case {
             Case::Potential => "W",
             Case::Magnetization => "|m|max",
-        }
+        },
+        outcome.stop
     );
     println!("wrote {}", out.display());
     if outcome.interrupted {

@@ -202,7 +202,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
         fit_cost: report.cost,
         fit_epochs: report.epochs,
         fit_seconds,
-        fit_stop: format!("{:?}", report.stop),
+        fit_stop: report.stop.to_string(),
         peak_bias,
         peak_current,
         peak_to_valley,

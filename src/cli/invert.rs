@@ -100,6 +100,8 @@ pub struct Outcome {
     pub rms: Option<f64>,
     /// Whether Ctrl-C ended the run.
     pub interrupted: bool,
+    /// Why the best start stopped, in words.
+    pub stop: String,
 }
 
 fn checkpoint_path(out: &Path) -> PathBuf {
@@ -262,7 +264,7 @@ pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String
             history: report.history.clone(),
             epochs: report.epochs,
             evaluations: report.evaluations,
-            stop: format!("{:?}", report.stop),
+            stop: report.stop.to_string(),
         };
         if report.stop == Stop::Interrupted {
             // The checkpoint keeps the unfinished start as a state (resumed exactly); the
@@ -281,7 +283,7 @@ pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String
             break;
         }
         bar.println(format!(
-            "start {} ended at cost {:.3e} ({:?}); trying a new random start",
+            "start {} ended at cost {:.3e} ({}); trying a new random start",
             ck.start + 1,
             report.cost,
             report.stop
@@ -446,7 +448,7 @@ fn write_outputs(
     let cost = job.problem.value(&best.x);
     let summary = Summary {
         job: &job.name,
-        method: format!("{:?}", job.method),
+        method: job.method.to_string(),
         final_cost: cost,
         rms_error: rms,
         rms_error_over_scale: rms.map(|r| r / job.scale),
@@ -465,5 +467,6 @@ fn write_outputs(
         cost,
         rms,
         interrupted,
+        stop: best.stop.clone(),
     })
 }

@@ -309,7 +309,7 @@ pub fn run(config: &Path, out: Option<&Path>, resume: bool) -> Result<(), String
     let (job, out) = job(config, out)?;
     let name = job.name.clone();
     let outcome = invert::run(job, &out, resume)?;
-    println!("{name}: final cost {:.3e}", outcome.cost);
+    println!("{name}: final cost {:.3e} ({})", outcome.cost, outcome.stop);
     println!("wrote {}", out.display());
     if outcome.interrupted {
         return Err(format!(

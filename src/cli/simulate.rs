@@ -278,7 +278,7 @@ pub fn run(config: &Path, out: Option<&Path>) -> Result<(), String> {
         });
     let mean = g.iter().sum::<f64>() / g.len() as f64;
     println!(
-        "G(phi, E) on {rows} x {cols} points, lattice {} x {}, {:?}, q = {}: min {lo:.6}, max {hi:.6}, mean {mean:.6} e^2/h, {:.2?}",
+        "G(phi, E) on {rows} x {cols} points, lattice {} x {}, {}, q = {}: min {lo:.6}, max {hi:.6}, mean {mean:.6} e^2/h, {:.2?}",
         run.lattice.lx, run.lattice.ly, run.model, run.q, took
     );
     println!("wrote {} and {}", npy.display(), png.display());

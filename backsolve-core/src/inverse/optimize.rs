@@ -35,6 +35,29 @@ pub enum Method {
     },
 }
 
+impl std::fmt::Display for Method {
+    /// The method and its settings, as a user would write them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Method::Halving { lr, grow } => {
+                write!(
+                    f,
+                    "accept-or-halve gradient descent (lr {lr}, growth {grow})"
+                )
+            }
+            Method::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+            } => {
+                write!(f, "Adam (lr {lr}, beta1 {beta1}, beta2 {beta2}, eps {eps})")
+            }
+            Method::Lbfgs { memory } => write!(f, "L-BFGS (memory {memory})"),
+        }
+    }
+}
+
 impl Method {
     /// Adam with `beta1 = 0.9`, `beta2 = 0.999`, `eps = 1e-8`.
     pub fn adam(lr: f64) -> Method {
@@ -90,6 +113,19 @@ pub enum Stop {
     StepUnderflow,
     /// The observer asked to stop (an interrupt, say).
     Interrupted,
+}
+
+impl std::fmt::Display for Stop {
+    /// Why a run stopped, in words.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stop::Converged => "converged: the cost reached its tolerance",
+            Stop::Stagnated => "stagnated: no progress over the stagnation window",
+            Stop::MaxEpochs => "epoch limit reached before convergence",
+            Stop::StepUnderflow => "step underflow: no decrease along the search direction",
+            Stop::Interrupted => "interrupted",
+        })
+    }
 }
 
 /// What an observer sees after each epoch.

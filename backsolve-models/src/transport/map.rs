@@ -76,6 +76,19 @@ pub enum Model {
     },
 }
 
+impl std::fmt::Display for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Model::Wires(lead) => write!(f, "spinless, {lead}"),
+            Model::Square => f.write_str("spinless, square-lattice leads in the field"),
+            Model::Spinful { j, k_up, k_down } => write!(
+                f,
+                "spinful, exchange J = {j} t, wire leads with k_up = {k_up}, k_down = {k_down}"
+            ),
+        }
+    }
+}
+
 /// Why a point or a map could not be computed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TransportError {

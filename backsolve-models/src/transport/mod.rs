@@ -45,6 +45,15 @@ pub enum WireLead {
     Wavenumber(f64),
 }
 
+impl std::fmt::Display for WireLead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WireLead::OnSite(e) => write!(f, "wire leads with on-site energy {e} t"),
+            WireLead::Wavenumber(k) => write!(f, "wire leads with wavenumber k = {k}"),
+        }
+    }
+}
+
 impl WireLead {
     /// The lead wavenumber `k` in `(0, pi)` at energy `e`, or `None` when the lead is closed.
     pub fn wavenumber(self, e: f64) -> Option<f64> {
