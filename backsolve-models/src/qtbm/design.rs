@@ -6,15 +6,94 @@
 //!   grid whose zero-bias `T(E)` matches a target curve,
 //!   `C = (1/N) Σ_E (T(E) - T*(E))² + λ Σ_j (U_{j+1} - U_j)²` (smoothness regularization).
 //!
-//! Both are [`Objective`]s, so every optimizer of `backsolve::inverse` runs them; gradients come
-//! from the generated pullbacks, evaluated in parallel over biases or energies.
+//! Both are [`Objective`]s, so every optimizer of `backsolve::inverse` runs them. Both are
+//! pointwise least squares on the inverse kit ([`LeastSquares`] over a [`PointModel`]): a bias
+//! or an energy is a point, whose value and gradient come from one generated pullback with a
+//! unit cotangent (the forward runs once per point); the design's free window is a [`Free`]
+//! embedding of the whole profile.
 
 use super::{
-    current_pullback, transmission, transmission_pullback, BiasPoint, Device, DeviceError, Formula,
-    Supply,
+    current, current_pullback, transmission, transmission_pullback, BiasPoint, Device, DeviceError,
+    Formula, Supply,
 };
-use backsolve_core::inverse::{Objective, Regularizer};
-use rayon::prelude::*;
+use backsolve_core::inverse::{Embedding, Free, LeastSquares, Objective, PointModel, Regularizer};
+use std::convert::Infallible;
+
+/// The current at each bias point, as a function of the barrier parameters.
+struct IvPoints<'a> {
+    device: &'a Device,
+    points: &'a [BiasPoint],
+    params: usize,
+}
+
+impl PointModel for IvPoints<'_> {
+    type Error = Infallible;
+    fn points(&self) -> usize {
+        self.points.len()
+    }
+    fn params(&self) -> usize {
+        self.params
+    }
+    fn value(&self, k: usize, params: &[f64]) -> Result<f64, Infallible> {
+        Ok(current(self.device, params, &self.points[k]))
+    }
+    fn value_and_gradient(
+        &self,
+        k: usize,
+        params: &[f64],
+        grad: &mut [f64],
+    ) -> Result<f64, Infallible> {
+        Ok(current_pullback(
+            self.device,
+            params,
+            &self.points[k],
+            1.0,
+            grad,
+        ))
+    }
+}
+
+/// The zero-bias transmission at each design energy, as a function of the whole profile.
+struct TransmissionPoints<'a> {
+    t0: f64,
+    energies: &'a [f64],
+    phases: &'a [(f64, f64)],
+    points: usize,
+}
+
+impl PointModel for TransmissionPoints<'_> {
+    type Error = Infallible;
+    fn points(&self) -> usize {
+        self.energies.len()
+    }
+    fn params(&self) -> usize {
+        self.points
+    }
+    fn value(&self, k: usize, u: &[f64]) -> Result<f64, Infallible> {
+        let (kl, kr) = self.phases[k];
+        Ok(transmission(u, self.t0, self.energies[k], kl, kr))
+    }
+    fn value_and_gradient(&self, k: usize, u: &[f64], d_u: &mut [f64]) -> Result<f64, Infallible> {
+        let (kl, kr) = self.phases[k];
+        Ok(transmission_pullback(
+            u,
+            self.t0,
+            self.energies[k],
+            kl,
+            kr,
+            1.0,
+            d_u,
+        ))
+    }
+}
+
+/// The value of an infallible evaluation.
+fn always<T>(r: Result<T, Infallible>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(never) => match never {},
+    }
+}
 
 /// Fit barrier parameters to a target I-V curve.
 #[derive(Clone, Debug)]
@@ -29,8 +108,8 @@ pub struct IvFit {
     pub target: Vec<f64>,
     /// Precomputed bias points (drop, lead phases, weights).
     points: Vec<BiasPoint>,
-    /// `s = max |J*|`.
-    scale: f64,
+    /// The target with weights `1/s²`, `s = max |J*|`.
+    fit: LeastSquares,
 }
 
 impl IvFit {
@@ -73,59 +152,45 @@ impl IvFit {
             .iter()
             .map(|&v| BiasPoint::new(&device, &supply, v, Formula::TsuEsaki))
             .collect();
+        let weights = vec![1.0 / (scale * scale); target.len()];
+        let fit =
+            LeastSquares::new(target.clone(), Some(weights)).map_err(|_| DeviceError::Value {
+                name: "target",
+                index: 0,
+                value: scale,
+                need: "a finite maximum",
+            })?;
         Ok(IvFit {
             device,
             supply,
             biases,
             target,
             points,
-            scale,
+            fit,
         })
+    }
+
+    fn model(&self, params: &[f64]) -> IvPoints<'_> {
+        IvPoints {
+            device: &self.device,
+            points: &self.points,
+            params: params.len(),
+        }
     }
 
     /// The model's I-V curve for `params`.
     pub fn predict(&self, params: &[f64]) -> Vec<f64> {
-        self.points
-            .par_iter()
-            .map(|p| super::current(&self.device, params, p))
-            .collect()
+        always(LeastSquares::predict(&self.model(params), params))
     }
 }
 
 impl Objective for IvFit {
     fn value_and_gradient(&mut self, params: &[f64]) -> (f64, Vec<f64>) {
-        let n = self.points.len() as f64;
-        let per_bias: Vec<(f64, Vec<f64>)> = self
-            .points
-            .par_iter()
-            .zip(&self.target)
-            .map(|(point, &target)| {
-                // d C / d J = 2 (J - J*) / (N s²) needs J first; the forward pass is cheap
-                // next to the pullback, which recomputes it.
-                let j = super::current(&self.device, params, point);
-                let d = 2.0 * (j - target) / (n * self.scale * self.scale);
-                let mut grad = vec![0.0; params.len()];
-                current_pullback(&self.device, params, point, d, &mut grad);
-                (((j - target) / self.scale).powi(2) / n, grad)
-            })
-            .collect();
-        let mut cost = 0.0;
-        let mut grad = vec![0.0; params.len()];
-        for (c, g) in &per_bias {
-            cost += c;
-            grad.iter_mut().zip(g).for_each(|(a, b)| *a += b);
-        }
-        (cost, grad)
+        always(self.fit.cost_and_gradient(&self.model(params), params))
     }
 
     fn value(&mut self, params: &[f64]) -> f64 {
-        let n = self.points.len() as f64;
-        let predicted = self.predict(params);
-        predicted
-            .iter()
-            .zip(&self.target)
-            .map(|(j, t)| ((j - t) / self.scale).powi(2) / n)
-            .sum()
+        always(self.fit.cost(&self.model(params), params))
     }
 }
 
@@ -146,6 +211,10 @@ pub struct TransmissionDesign {
     pub smoothness: f64,
     /// `(k_L Δ, k_R Δ)` per energy.
     phases: Vec<(f64, f64)>,
+    /// The window as an embedding of the whole profile.
+    free: Free,
+    /// `T*` with unit weights.
+    fit: LeastSquares,
 }
 
 impl TransmissionDesign {
@@ -215,6 +284,13 @@ impl TransmissionDesign {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let free = Free::window(base.clone(), window.0, window.1);
+        let fit = LeastSquares::new(target.clone(), None).map_err(|_| DeviceError::Value {
+            name: "target",
+            index: 0,
+            value: f64::NAN,
+            need: "finite",
+        })?;
         Ok(TransmissionDesign {
             device,
             base,
@@ -223,6 +299,8 @@ impl TransmissionDesign {
             target,
             smoothness,
             phases,
+            free,
+            fit,
         })
     }
 
@@ -233,57 +311,36 @@ impl TransmissionDesign {
 
     /// The full potential with the window set to `x`.
     pub fn potential(&self, x: &[f64]) -> Vec<f64> {
-        let mut u = self.base.clone();
-        u[self.window.0..self.window.1].copy_from_slice(x);
-        u
+        self.free.embed(x)
+    }
+
+    fn model(&self) -> TransmissionPoints<'_> {
+        TransmissionPoints {
+            t0: self.device.t0(),
+            energies: &self.energies,
+            phases: &self.phases,
+            points: self.base.len(),
+        }
     }
 
     /// `T(E)` at the design energies for the window values `x`.
     pub fn predict(&self, x: &[f64]) -> Vec<f64> {
-        let u = self.potential(x);
-        let t0 = self.device.t0();
-        self.energies
-            .par_iter()
-            .zip(&self.phases)
-            .map(|(&e, &(kl, kr))| transmission(&u, t0, e, kl, kr))
-            .collect()
+        always(LeastSquares::predict(&self.model(), &self.potential(x)))
     }
 
     /// The misfit `(1/N) Σ (T - T*)²` alone, without the regularization.
     pub fn misfit(&self, x: &[f64]) -> f64 {
-        let n = self.energies.len() as f64;
-        self.predict(x)
-            .iter()
-            .zip(&self.target)
-            .map(|(t, s)| (t - s).powi(2) / n)
-            .sum()
+        always(self.fit.cost(&self.model(), &self.potential(x)))
     }
 }
 
 impl Objective for TransmissionDesign {
     fn value_and_gradient(&mut self, x: &[f64]) -> (f64, Vec<f64>) {
-        let u = self.potential(x);
-        let t0 = self.device.t0();
-        let n = self.energies.len() as f64;
-        let per_energy: Vec<(f64, Vec<f64>)> = self
-            .energies
-            .par_iter()
-            .zip(&self.phases)
-            .zip(&self.target)
-            .map(|((&e, &(kl, kr)), &target)| {
-                let t = transmission(&u, t0, e, kl, kr);
-                let mut d_u = vec![0.0; u.len()];
-                transmission_pullback(&u, t0, e, kl, kr, 2.0 * (t - target) / n, &mut d_u);
-                ((t - target).powi(2) / n, d_u)
-            })
-            .collect();
-        let (lo, hi) = self.window;
-        let mut grad = vec![0.0; hi - lo];
-        let mut cost = 0.0;
-        for (c, d_u) in &per_energy {
-            cost += c;
-            grad.iter_mut().zip(&d_u[lo..hi]).for_each(|(a, b)| *a += b);
-        }
+        let (mut cost, d_u) = always(
+            self.fit
+                .cost_and_gradient(&self.model(), &self.potential(x)),
+        );
+        let mut grad = self.free.pullback(x, &d_u);
         let smooth = Regularizer::Smoothness {
             strength: self.smoothness,
         };
