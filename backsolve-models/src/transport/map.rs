@@ -10,6 +10,7 @@ use super::square::{conductance_square_leads_pullback, Matching};
 use super::{
     conductance_spinful_pullback, conductance_wires, conductance_wires_pullback, Lattice, WireLead,
 };
+use backsolve_core::inverse::{FitError, LeastSquares, PointModel};
 use rayon::prelude::*;
 
 /// The flux and energy values of a map; `G[i_phi, j_E]` is stored row-major.
@@ -108,6 +109,8 @@ pub enum TransportError {
         /// Values needed.
         expected: usize,
     },
+    /// The target map or its weights cannot be fitted (shape, NaN, a negative weight).
+    Fit(FitError),
 }
 
 impl std::fmt::Display for TransportError {
@@ -122,6 +125,7 @@ impl std::fmt::Display for TransportError {
                 f,
                 "the potential has {len} values, the lattice needs {expected}"
             ),
+            TransportError::Fit(e) => write!(f, "target map: {e}"),
         }
     }
 }
@@ -209,53 +213,153 @@ pub struct Misfit {
     pub grad_m: Option<Vec<f64>>,
 }
 
-/// A point's value, its gradient in `V`, and in `m` for the spinful model.
-type PointGradient = (f64, Vec<f64>, Option<Vec<f64>>);
-
-/// The value of one point and its gradient, from the generated pullbacks (`d_ret = 1`).
+/// The value of one point, its gradient in `V` added into `dv` and in `m` into `dm` (the
+/// spinful model), from the generated pullbacks (`d_ret = 1`).
+#[allow(clippy::too_many_arguments)]
 fn point_pullback(
     model: &Model,
     lattice: Lattice,
     q: usize,
     v: &[f64],
     m: Option<&[f64]>,
-    phi: f64,
-    e: f64,
-) -> Result<PointGradient, TransportError> {
+    (phi, e): (f64, f64),
+    dv: &mut [f64],
+    dm: &mut [f64],
+) -> Result<f64, TransportError> {
     let Lattice { lx, ly } = lattice;
-    let mut dv = vec![0.0; v.len()];
     match model {
-        Model::Wires(lead) => {
-            let g = match lead.wavenumber(e) {
-                Some(k) => conductance_wires_pullback(v, lx, ly, phi, e, k, q, 1.0, &mut dv),
-                None => 0.0,
-            };
-            Ok((g, dv, None))
-        }
+        Model::Wires(lead) => Ok(match lead.wavenumber(e) {
+            Some(k) => conductance_wires_pullback(v, lx, ly, phi, e, k, q, 1.0, dv),
+            None => 0.0,
+        }),
         Model::Square => {
             let modes = square_lead_modes(ly, phi, e).map_err(TransportError::Lead)?;
             if modes.open == 0 {
-                return Ok((0.0, dv, None));
+                return Ok(0.0);
             }
             let mm = Matching::new(&modes, ly, phi);
-            let g = conductance_square_leads_pullback(v, lx, ly, e, q, &mm, 1.0, &mut dv);
-            Ok((g, dv, None))
+            Ok(conductance_square_leads_pullback(
+                v, lx, ly, e, q, &mm, 1.0, dv,
+            ))
         }
         Model::Spinful { j, k_up, k_down } => {
             let m = magnetization(m, lattice)?;
-            let mut dm = vec![0.0; m.len()];
-            let g = conductance_spinful_pullback(
-                v, m, *j, lx, ly, phi, e, *k_up, *k_down, q, 1.0, &mut dv, &mut dm,
-            );
-            Ok((g, dv, Some(dm)))
+            Ok(conductance_spinful_pullback(
+                v, m, *j, lx, ly, phi, e, *k_up, *k_down, q, 1.0, dv, dm,
+            ))
         }
     }
 }
 
+/// The map as a [`PointModel`] of the inverse kit: one `(phi, E)` point per point, the
+/// parameters the potential followed by the magnetization (spinful model).
+struct MapPoints<'a> {
+    model: &'a Model,
+    lattice: Lattice,
+    q: usize,
+    grid: &'a Grid,
+    /// Potential values; the magnetization follows (`3 lx ly` values, or none).
+    nv: usize,
+    nm: usize,
+}
+
+impl MapPoints<'_> {
+    fn split<'p>(&self, p: &'p [f64]) -> (&'p [f64], Option<&'p [f64]>) {
+        let (v, m) = p.split_at(self.nv);
+        (v, (self.nm > 0).then_some(m))
+    }
+}
+
+impl PointModel for MapPoints<'_> {
+    type Error = TransportError;
+    fn points(&self) -> usize {
+        self.grid.len()
+    }
+    fn params(&self) -> usize {
+        self.nv + self.nm
+    }
+    fn value(&self, k: usize, p: &[f64]) -> Result<f64, TransportError> {
+        let (v, m) = self.split(p);
+        let (phi, e) = self.grid.point(k);
+        conductance_point(self.model, self.lattice, self.q, v, m, phi, e)
+    }
+    fn value_and_gradient(
+        &self,
+        k: usize,
+        p: &[f64],
+        grad: &mut [f64],
+    ) -> Result<f64, TransportError> {
+        let (v, m) = self.split(p);
+        let (dv, dm) = grad.split_at_mut(self.nv);
+        point_pullback(
+            self.model,
+            self.lattice,
+            self.q,
+            v,
+            m,
+            self.grid.point(k),
+            dv,
+            dm,
+        )
+    }
+}
+
+/// The map's points and the fit of `target`, after checking the shapes.
+#[allow(clippy::too_many_arguments)]
+fn map_fit<'a>(
+    model: &'a Model,
+    lattice: Lattice,
+    q: usize,
+    v: &[f64],
+    m: Option<&[f64]>,
+    grid: &'a Grid,
+    target: &[f64],
+    weights: Option<&[f64]>,
+) -> Result<(MapPoints<'a>, LeastSquares, Vec<f64>), TransportError> {
+    if v.len() != lattice.lx * lattice.ly {
+        return Err(TransportError::Potential {
+            len: v.len(),
+            expected: lattice.lx * lattice.ly,
+        });
+    }
+    let fit = LeastSquares::new(target.to_vec(), weights.map(<[f64]>::to_vec))
+        .map_err(TransportError::Fit)?;
+    let points = MapPoints {
+        model,
+        lattice,
+        q,
+        grid,
+        nv: v.len(),
+        nm: m.map_or(0, <[f64]>::len),
+    };
+    fit.check(&points).map_err(TransportError::Fit)?;
+    let params = [v, m.unwrap_or(&[])].concat();
+    Ok((points, fit, params))
+}
+
+/// The misfit `C = (1/N) Σ_p w_p (G_p - target_p)²` of a map alone (see
+/// [`misfit_and_gradient`]).
+#[allow(clippy::too_many_arguments)]
+pub fn misfit(
+    model: &Model,
+    lattice: Lattice,
+    q: usize,
+    v: &[f64],
+    m: Option<&[f64]>,
+    grid: &Grid,
+    target: &[f64],
+    weights: Option<&[f64]>,
+) -> Result<f64, TransportError> {
+    let (points, fit, params) = map_fit(model, lattice, q, v, m, grid, target, weights)?;
+    fit.cost(&points, &params)
+}
+
 /// The misfit `C = (1/N) Σ_p w_p (G_p - target_p)²` of a map and its gradient with respect to
-/// the potential (and the magnetization, for the spinful model), from the generated pullbacks:
-/// the per-point `d_ret` is `2 w_p (G_p - target_p) / N`. `weights` defaults to 1 (use
-/// `1/sigma_p²` for measured data). Parallel across points with rayon.
+/// the potential (and the magnetization, for the spinful model): a pointwise least-squares fit
+/// of the inverse kit, each point's `G` and gradient from one generated pullback with
+/// `d_ret = 1`, parallel across points, summed in grid order (bit-identical at any thread
+/// count). `weights` defaults to 1 (use `1/sigma_p²` for measured data); a target or weights of
+/// the wrong shape, non-finite or negative, is a [`TransportError::Fit`].
 #[allow(clippy::too_many_arguments)]
 pub fn misfit_and_gradient(
     model: &Model,
@@ -267,56 +371,12 @@ pub fn misfit_and_gradient(
     target: &[f64],
     weights: Option<&[f64]>,
 ) -> Result<Misfit, TransportError> {
-    assert_eq!(
-        target.len(),
-        grid.len(),
-        "misfit: the target map has {} values, the grid {}x{} needs {}",
-        target.len(),
-        grid.phis.len(),
-        grid.energies.len(),
-        grid.len()
-    );
-    if let Some(w) = weights {
-        assert_eq!(
-            w.len(),
-            grid.len(),
-            "misfit: {} weights for {} grid points",
-            w.len(),
-            grid.len()
-        );
-    }
-    if v.len() != lattice.lx * lattice.ly {
-        return Err(TransportError::Potential {
-            len: v.len(),
-            expected: lattice.lx * lattice.ly,
-        });
-    }
-    let n = grid.len().max(1) as f64;
-    let nm = m.map_or(0, <[f64]>::len);
-    // Collected in grid order and summed sequentially, so the result is bit-identical from run
-    // to run (a rayon reduction's tree depends on work stealing); resumed optimizations rely
-    // on it.
-    let points: Vec<PointGradient> = (0..grid.len())
-        .into_par_iter()
-        .map(|p| {
-            let (phi, e) = grid.point(p);
-            point_pullback(model, lattice, q, v, m, phi, e)
-        })
-        .collect::<Result<_, _>>()?;
-    let (mut cost, mut grad_v, mut grad_m) = (0.0, vec![0.0; v.len()], vec![0.0; nm]);
-    for (p, (g, dv, dm)) in points.iter().enumerate() {
-        let w = weights.map_or(1.0, |w| w[p]);
-        let r = g - target[p];
-        cost += w * r * r / n;
-        let s = 2.0 * w * r / n;
-        grad_v.iter_mut().zip(dv).for_each(|(a, d)| *a += s * d);
-        if let Some(dm) = dm {
-            grad_m.iter_mut().zip(dm).for_each(|(a, d)| *a += s * d);
-        }
-    }
+    let (points, fit, params) = map_fit(model, lattice, q, v, m, grid, target, weights)?;
+    let (cost, mut grad) = fit.cost_and_gradient(&points, &params)?;
+    let grad_m = grad.split_off(v.len());
     Ok(Misfit {
         cost,
-        grad_v,
+        grad_v: grad,
         grad_m: m.map(|_| grad_m),
     })
 }

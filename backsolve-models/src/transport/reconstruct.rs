@@ -7,7 +7,7 @@
 //! so without a known moment the in-plane directions are undetermined.
 
 use super::{misfit_and_gradient, simulate_map, Grid, Lattice, Model, TransportError};
-use backsolve_core::inverse::{mse, Objective, Regularizer};
+use backsolve_core::inverse::{Objective, Regularizer};
 
 /// Which landscape is unknown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,8 +247,18 @@ impl Objective for Reconstruction {
     }
 
     fn value(&mut self, params: &[f64]) -> f64 {
-        let prediction = self.predict(params);
-        let (cost, _) = mse(&prediction, &self.target, self.weights.as_deref());
+        let (v, m) = self.arrays(params);
+        let cost = super::misfit(
+            &self.model,
+            self.lattice,
+            self.q,
+            &v,
+            m.as_deref(),
+            &self.grid,
+            &self.target,
+            self.weights.as_deref(),
+        )
+        .expect("validated by Reconstruction::validate");
         let full = self.landscape_of(params);
         let mut scratch = vec![0.0; full.len()];
         cost + self.regularize(&full, &mut scratch)
