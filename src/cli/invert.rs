@@ -1,6 +1,8 @@
-//! Reconstruction runs shared by `demo` and `invert`: multi-start optimization with a progress
-//! bar, a checkpoint every few epochs (`--resume` continues from it with the identical
-//! result), Ctrl-C keeping the best parameters so far, and the output folder.
+//! The run engine of every demo and `invert`: multi-start optimization with a progress
+//! display, a checkpoint every few epochs (`--resume` continues from it with the identical
+//! result), Ctrl-C keeping the best parameters so far, and the output folder, whose files
+//! appear together. A model plugs in as a [`Problem`]: its objective, its parameter count and
+//! its own arrays and figures; the engine writes `cost.npy`, `cost.png` and `summary.json`.
 
 use super::output::{write_json, write_npy};
 use super::plot::{transpose, write_log_curves, write_panels, Panel};
@@ -19,13 +21,31 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// Epochs between checkpoints.
 const CHECKPOINT_EVERY: usize = 10;
 
-/// A reconstruction to run.
-pub struct Job {
-    /// Describes the problem; a checkpoint is only resumed by the same description.
+/// What the run engine needs of a model's inverse problem.
+pub trait Problem: Objective + std::fmt::Debug {
+    /// Number of optimizer parameters.
+    fn dim(&self) -> usize;
+    /// Checks before any work, as one line.
+    fn validate(&self) -> Result<(), String>;
+    /// RMS error of the parameters `x` against a known truth (synthetic cases).
+    fn rms_error(&self, x: &[f64], truth: &[f64]) -> f64;
+    /// The model's own outputs for the best parameters `x` from the start `x0`.
+    fn write_outputs(
+        &mut self,
+        out: &Path,
+        x: &[f64],
+        x0: &[f64],
+        truth: Option<&[f64]>,
+    ) -> Result<(), String>;
+}
+
+/// A run of the engine.
+pub struct Job<P: Problem = Reconstruction> {
+    /// Describes the problem for people (the checkpoint checks a digest of its contents).
     pub name: String,
-    /// The objective, with the target map.
-    pub problem: Reconstruction,
-    /// The hidden landscape, when known (synthetic cases): the error is reported against it.
+    /// The objective, with the target data.
+    pub problem: P,
+    /// The hidden truth, when known (synthetic cases): the error is reported against it.
     pub truth: Option<Vec<f64>>,
     /// Scale used to report the error (the disorder strength `W`, or the moment length).
     pub scale: f64,
@@ -120,7 +140,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// target map, weights, landscapes, fixed sites, regularizer), the optimizer and its options,
 /// the starts and their seed. Edited config contents or data files change it; the path they
 /// were given by does not; `{:?}` prints every float in its shortest exact form.
-fn digest(job: &Job) -> String {
+fn digest<P: Problem>(job: &Job<P>) -> String {
     let text = format!(
         "{:?}|{:?}|{:?}|{}|{:?}|{}|{}|{:?}",
         job.problem,
@@ -135,7 +155,11 @@ fn digest(job: &Job) -> String {
     format!("{:016x}", fnv1a(text.as_bytes()))
 }
 
-fn load_checkpoint(out: &Path, job: &Job, problem: &str) -> Result<Checkpoint, String> {
+fn load_checkpoint<P: Problem>(
+    out: &Path,
+    job: &Job<P>,
+    problem: &str,
+) -> Result<Checkpoint, String> {
     let path = checkpoint_path(out);
     let text = std::fs::read_to_string(&path)
         .map_err(|_| format!("--resume: no checkpoint at {}", path.display()))?;
@@ -148,7 +172,7 @@ fn load_checkpoint(out: &Path, job: &Job, problem: &str) -> Result<Checkpoint, S
             ck.job
         ));
     }
-    let n = job.problem.free().len();
+    let n = job.problem.dim();
     let lengths_ok = ck.x0.len() == n
         && ck
             .best
@@ -170,13 +194,17 @@ fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
 }
 
-fn random_start(job: &Job, rng: &mut SplitMix64) -> Vec<f64> {
-    let n = job.problem.free().len();
+fn random_start<P: Problem>(job: &Job<P>, rng: &mut SplitMix64) -> Vec<f64> {
+    let n = job.problem.dim();
     let (lo, hi) = job.init_range;
     (0..n).map(|_| rng.range(lo, hi)).collect()
 }
 
-fn fresh_start(job: &mut Job, rng: &mut SplitMix64, start: usize) -> (Vec<f64>, State) {
+fn fresh_start<P: Problem>(
+    job: &mut Job<P>,
+    rng: &mut SplitMix64,
+    start: usize,
+) -> (Vec<f64>, State) {
     let x0 = match (&job.first, start) {
         (Some(x), 0) => x.clone(),
         _ => random_start(job, rng),
@@ -185,19 +213,9 @@ fn fresh_start(job: &mut Job, rng: &mut SplitMix64, start: usize) -> (Vec<f64>, 
     (x0, state)
 }
 
-fn rms_error(job: &Job, landscape: &[f64]) -> Option<f64> {
-    let truth = job.truth.as_ref()?;
-    let free = job.problem.free();
-    let sum: f64 = free
-        .iter()
-        .map(|&i| (landscape[i] - truth[i]).powi(2))
-        .sum();
-    Some((sum / free.len().max(1) as f64).sqrt())
-}
-
 /// Run `job`, writing into `out`; with `resume`, continue from `out`'s checkpoint.
-pub fn run(mut job: Job, out: &Path, resume_run: bool) -> Result<Outcome, String> {
-    job.problem.validate().map_err(|e| e.to_string())?;
+pub fn run<P: Problem>(mut job: Job<P>, out: &Path, resume_run: bool) -> Result<Outcome, String> {
+    job.problem.validate()?;
     // Checkpoints live in `out` itself; the outputs appear together at the end.
     let stage = super::output::Staging::new(out)?;
     install_interrupt_handler();
@@ -316,124 +334,20 @@ fn better(current: Option<Best>, candidate: Best) -> Option<Best> {
     }
 }
 
-fn landscape_shape(job: &Job) -> Vec<u64> {
-    let l = job.problem.lattice;
-    match job.problem.unknown {
-        Unknown::Potential => vec![l.lx as u64, l.ly as u64],
-        Unknown::Magnetization => vec![l.lx as u64, l.ly as u64, 3],
-    }
-}
-
-/// The components of the landscape that have free values: `(name, stride offset)`.
-fn shown_components(job: &Job) -> Vec<(&'static str, usize)> {
-    match job.problem.unknown {
-        Unknown::Potential => vec![("", 0)],
-        Unknown::Magnetization => {
-            let free = job.problem.free();
-            [("_mx", 0), ("_my", 1), ("_mz", 2)]
-                .into_iter()
-                .filter(|(_, c)| free.iter().any(|i| i % 3 == *c))
-                .collect()
-        }
-    }
-}
-
-/// One component of a landscape as an `ly x lx` picture (x horizontal), fixed sites NaN (grey,
-/// outside the colour scale: the notch would otherwise flatten it).
-fn component(job: &Job, landscape: &[f64], c: usize) -> Vec<f64> {
-    let l = job.problem.lattice;
-    let mut shown = landscape.to_vec();
-    for &i in &job.problem.fixed {
-        shown[i] = f64::NAN;
-    }
-    let values: Vec<f64> = match job.problem.unknown {
-        Unknown::Potential => shown,
-        Unknown::Magnetization => shown.iter().skip(c).step_by(3).copied().collect(),
-    };
-    transpose(&values, l.lx, l.ly)
-}
-
-/// `landscape*.png`: the titled landscapes side by side, one file per shown component.
-fn write_landscapes(
-    job: &Job,
-    out: &Path,
-    panels: &[(&str, &[f64])],
-) -> Result<Vec<PathBuf>, String> {
-    let l = job.problem.lattice;
-    let mut written = vec![];
-    for (suffix, c) in shown_components(job) {
-        let pictures: Vec<Vec<f64>> = panels.iter().map(|p| component(job, p.1, c)).collect();
-        let panels: Vec<Panel> = pictures
-            .iter()
-            .zip(panels)
-            .map(|(values, (title, _))| Panel {
-                values,
-                rows: l.ly,
-                cols: l.lx,
-                title,
-            })
-            .collect();
-        let path = out.join(format!("landscape{suffix}.png"));
-        write_panels(&path, &panels)?;
-        written.push(path);
-    }
-    Ok(written)
-}
-
-fn write_outputs(
-    job: &mut Job,
+fn write_outputs<P: Problem>(
+    job: &mut Job<P>,
     out: &Path,
     ck: &Checkpoint,
     best: &Best,
     seconds: f64,
     interrupted: bool,
 ) -> Result<Outcome, String> {
-    let shape = landscape_shape(job);
-    let landscape = job.problem.landscape_of(&best.x);
-    let initial = job.problem.landscape_of(&best.x0);
-    let fitted = job.problem.predict(&best.x);
-    let (rows, cols) = (job.problem.grid.phis.len(), job.problem.grid.energies.len());
-    write_npy(&out.join("reconstructed.npy"), &landscape, &shape)?;
-    write_npy(&out.join("initial.npy"), &initial, &shape)?;
-    write_npy(
-        &out.join("target.npy"),
-        &job.problem.target,
-        &[rows as u64, cols as u64],
-    )?;
-    write_npy(
-        &out.join("fitted.npy"),
-        &fitted,
-        &[rows as u64, cols as u64],
-    )?;
+    job.problem
+        .write_outputs(out, &best.x, &best.x0, job.truth.as_deref())?;
     write_npy(
         &out.join("cost.npy"),
         &best.history,
         &[best.history.len() as u64],
-    )?;
-    let mut panels: Vec<(&str, &[f64])> = vec![];
-    if let Some(t) = &job.truth {
-        write_npy(&out.join("truth.npy"), t, &shape)?;
-        panels.push(("truth", t));
-    }
-    panels.push(("initial", &initial));
-    panels.push(("reconstructed", &landscape));
-    write_landscapes(job, out, &panels)?;
-    write_panels(
-        &out.join("maps.png"),
-        &[
-            Panel {
-                values: &job.problem.target,
-                rows,
-                cols,
-                title: "target G(phi, E)",
-            },
-            Panel {
-                values: &fitted,
-                rows,
-                cols,
-                title: "fitted G(phi, E)",
-            },
-        ],
     )?;
     let grey = RGBColor(170, 170, 170);
     let mut curves: Vec<(&[f64], RGBColor, &str)> = ck
@@ -444,7 +358,10 @@ fn write_outputs(
         .collect();
     curves.push((&best.history, RGBColor(31, 119, 180), "best start"));
     write_log_curves(&out.join("cost.png"), &curves, "cost")?;
-    let rms = rms_error(job, &landscape);
+    let rms = job
+        .truth
+        .as_ref()
+        .map(|t| job.problem.rms_error(&best.x, t));
     let cost = job.problem.value(&best.x);
     let summary = Summary {
         job: &job.name,
@@ -469,4 +386,144 @@ fn write_outputs(
         interrupted,
         stop: best.stop.clone(),
     })
+}
+
+// ------------------------------------------------------------------ transport
+
+impl Problem for Reconstruction {
+    fn dim(&self) -> usize {
+        self.free().len()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        Reconstruction::validate(self).map_err(|e| e.to_string())
+    }
+
+    /// Over the free values of the landscape.
+    fn rms_error(&self, x: &[f64], truth: &[f64]) -> f64 {
+        let landscape = self.landscape_of(x);
+        let free = self.free();
+        let sum: f64 = free
+            .iter()
+            .map(|&i| (landscape[i] - truth[i]).powi(2))
+            .sum();
+        (sum / free.len().max(1) as f64).sqrt()
+    }
+
+    /// `reconstructed.npy`, `initial.npy`, `target.npy`, `fitted.npy` (and `truth.npy`),
+    /// `landscape*.png` and `maps.png`.
+    fn write_outputs(
+        &mut self,
+        out: &Path,
+        x: &[f64],
+        x0: &[f64],
+        truth: Option<&[f64]>,
+    ) -> Result<(), String> {
+        let shape = landscape_shape(self);
+        let landscape = self.landscape_of(x);
+        let initial = self.landscape_of(x0);
+        let fitted = self.predict(x);
+        let (rows, cols) = (self.grid.phis.len(), self.grid.energies.len());
+        write_npy(&out.join("reconstructed.npy"), &landscape, &shape)?;
+        write_npy(&out.join("initial.npy"), &initial, &shape)?;
+        write_npy(
+            &out.join("target.npy"),
+            &self.target,
+            &[rows as u64, cols as u64],
+        )?;
+        write_npy(
+            &out.join("fitted.npy"),
+            &fitted,
+            &[rows as u64, cols as u64],
+        )?;
+        let mut panels: Vec<(&str, &[f64])> = vec![];
+        if let Some(t) = truth {
+            write_npy(&out.join("truth.npy"), t, &shape)?;
+            panels.push(("truth", t));
+        }
+        panels.push(("initial", &initial));
+        panels.push(("reconstructed", &landscape));
+        write_landscapes(self, out, &panels)?;
+        write_panels(
+            &out.join("maps.png"),
+            &[
+                Panel {
+                    values: &self.target,
+                    rows,
+                    cols,
+                    title: "target G(phi, E)",
+                },
+                Panel {
+                    values: &fitted,
+                    rows,
+                    cols,
+                    title: "fitted G(phi, E)",
+                },
+            ],
+        )
+    }
+}
+
+fn landscape_shape(problem: &Reconstruction) -> Vec<u64> {
+    let l = problem.lattice;
+    match problem.unknown {
+        Unknown::Potential => vec![l.lx as u64, l.ly as u64],
+        Unknown::Magnetization => vec![l.lx as u64, l.ly as u64, 3],
+    }
+}
+
+/// The components of the landscape that have free values: `(name, stride offset)`.
+fn shown_components(problem: &Reconstruction) -> Vec<(&'static str, usize)> {
+    match problem.unknown {
+        Unknown::Potential => vec![("", 0)],
+        Unknown::Magnetization => {
+            let free = problem.free();
+            [("_mx", 0), ("_my", 1), ("_mz", 2)]
+                .into_iter()
+                .filter(|(_, c)| free.iter().any(|i| i % 3 == *c))
+                .collect()
+        }
+    }
+}
+
+/// One component of a landscape as an `ly x lx` picture (x horizontal), fixed sites NaN (grey,
+/// outside the colour scale: the notch would otherwise flatten it).
+fn component(problem: &Reconstruction, landscape: &[f64], c: usize) -> Vec<f64> {
+    let l = problem.lattice;
+    let mut shown = landscape.to_vec();
+    for &i in &problem.fixed {
+        shown[i] = f64::NAN;
+    }
+    let values: Vec<f64> = match problem.unknown {
+        Unknown::Potential => shown,
+        Unknown::Magnetization => shown.iter().skip(c).step_by(3).copied().collect(),
+    };
+    transpose(&values, l.lx, l.ly)
+}
+
+/// `landscape*.png`: the titled landscapes side by side, one file per shown component.
+fn write_landscapes(
+    problem: &Reconstruction,
+    out: &Path,
+    panels: &[(&str, &[f64])],
+) -> Result<Vec<PathBuf>, String> {
+    let l = problem.lattice;
+    let mut written = vec![];
+    for (suffix, c) in shown_components(problem) {
+        let pictures: Vec<Vec<f64>> = panels.iter().map(|p| component(problem, p.1, c)).collect();
+        let panels: Vec<Panel> = pictures
+            .iter()
+            .zip(panels)
+            .map(|(values, (title, _))| Panel {
+                values,
+                rows: l.ly,
+                cols: l.lx,
+                title,
+            })
+            .collect();
+        let path = out.join(format!("landscape{suffix}.png"));
+        write_panels(&path, &panels)?;
+        written.push(path);
+    }
+    Ok(written)
 }
