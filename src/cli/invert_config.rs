@@ -57,9 +57,33 @@ use backsolve::models::transport::{Lattice, Reconstruction, Unknown};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// `[model]`: which simulator the data belong to.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ModelCfg {
+    // Read through `model_kind` before the typed parse; here so the table is accepted.
+    #[allow(dead_code)]
+    pub(super) kind: String,
+}
+
+/// The model kinds `invert` knows.
+const KINDS: &str = "\"transport\" or \"qtbm\"";
+
+/// `[model] kind` of a config (`"transport"` when the table is absent, as before it existed).
+fn model_kind(text: &str, name: &str) -> Result<String, String> {
+    let value: toml::Value = super::config::parse(text, name)?;
+    match value.get("model").map(|m| m.get("kind")) {
+        None => Ok("transport".into()),
+        Some(Some(toml::Value::String(k))) => Ok(k.clone()),
+        Some(_) => Err(format!("{name}: model.kind: expected {KINDS}")),
+    }
+}
+
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 struct InvertConfig {
+    #[allow(dead_code)]
+    model: Option<ModelCfg>,
     lattice: LatticeCfg,
     leads: LeadsCfg,
     grid: GridCfg,
@@ -107,12 +131,12 @@ fn default_seed() -> u64 {
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields, default)]
-struct OptimizerCfg {
-    method: MethodName,
-    max_epochs: usize,
-    starts: usize,
-    accept_cost: f64,
-    cost_tol: f64,
+pub(super) struct OptimizerCfg {
+    pub(super) method: MethodName,
+    pub(super) max_epochs: usize,
+    pub(super) starts: usize,
+    pub(super) accept_cost: f64,
+    pub(super) cost_tol: f64,
 }
 
 impl Default for OptimizerCfg {
@@ -220,10 +244,9 @@ fn target_and_weights(
     Ok((target, weights))
 }
 
-fn job(path: &Path, out_override: Option<&Path>) -> Result<(Job, PathBuf), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn job(text: &str, path: &Path, out_override: Option<&Path>) -> Result<(Job, PathBuf), String> {
     let name = path.display().to_string();
-    let cfg: InvertConfig = super::config::parse(&text, &name)?;
+    let cfg: InvertConfig = super::config::parse(text, &name)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let lattice = checked_lattice(&cfg.lattice, &cfg.solver)?;
     let unknown = match cfg.unknown.kind.as_str() {
@@ -306,9 +329,27 @@ fn job(path: &Path, out_override: Option<&Path>) -> Result<(Job, PathBuf), Strin
 
 /// Run `invert`.
 pub fn run(config: &Path, out: Option<&Path>, resume: bool) -> Result<(), String> {
-    let (job, out) = job(config, out)?;
+    let text = std::fs::read_to_string(config).map_err(|e| format!("{}: {e}", config.display()))?;
+    let name = config.display().to_string();
+    match model_kind(&text, &name)?.as_str() {
+        "transport" => {
+            let (job, out) = job(&text, config, out)?;
+            finish(job, &out, resume)
+        }
+        "qtbm" => {
+            let (job, out) = super::invert_qtbm::job(&text, config, out)?;
+            finish(job, &out, resume)
+        }
+        other => Err(format!(
+            "{name}: model.kind: expected {KINDS}, got \"{other}\" (\"spectral\" and \"lattice\" data are inverted by their demos' library functions, not yet by invert)"
+        )),
+    }
+}
+
+/// Run a job of any kind and report its result.
+fn finish<P: invert::Problem>(job: Job<P>, out: &Path, resume: bool) -> Result<(), String> {
     let name = job.name.clone();
-    let outcome = invert::run(job, &out, resume)?;
+    let outcome = invert::run(job, out, resume)?;
     println!("{name}: final cost {:.3e} ({})", outcome.cost, outcome.stop);
     println!("wrote {}", out.display());
     if outcome.interrupted {

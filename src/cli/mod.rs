@@ -7,6 +7,7 @@ mod demo_rtd;
 mod demo_spectral;
 mod invert;
 mod invert_config;
+mod invert_qtbm;
 mod output;
 mod plot;
 mod progress;

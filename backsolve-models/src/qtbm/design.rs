@@ -170,6 +170,36 @@ impl IvFit {
         })
     }
 
+    /// Weigh each bias by `1/σ²` (measured uncertainties, A/cm²): the cost becomes
+    /// `(1/N) Σ_V ((J(V) - J*(V)) / σ_V)²`.
+    pub fn with_sigma(mut self, sigma: &[f64]) -> Result<IvFit, DeviceError> {
+        if sigma.len() != self.target.len() {
+            return Err(DeviceError::Shape {
+                name: "sigma",
+                len: sigma.len(),
+                expected: self.target.len(),
+            });
+        }
+        if let Some(index) = sigma.iter().position(|s| !(s.is_finite() && *s > 0.0)) {
+            return Err(DeviceError::Value {
+                name: "sigma",
+                index,
+                value: sigma[index],
+                need: "finite and positive",
+            });
+        }
+        let weights = sigma.iter().map(|s| 1.0 / (s * s)).collect();
+        self.fit = LeastSquares::new(self.target.clone(), Some(weights)).map_err(|_| {
+            DeviceError::Value {
+                name: "sigma",
+                index: 0,
+                value: f64::NAN,
+                need: "finite and positive",
+            }
+        })?;
+        Ok(self)
+    }
+
     fn model(&self, params: &[f64]) -> IvPoints<'_> {
         IvPoints {
             device: &self.device,
