@@ -4,31 +4,9 @@
 use backsolve::models::transport::{conductance_point, Lattice, Model, WireLead};
 mod common;
 
-use common::{assert_fails_in_one_line, read_npy, run, scratch, write_npy};
-
-fn potential(lx: usize, ly: usize) -> Vec<f64> {
-    (0..lx * ly).map(|i| 0.6 * (i as f64 * 1.7).sin()).collect()
-}
-
-const GOOD: &str = r#"
-[lattice]
-lx = 5
-ly = 3
-
-[potential]
-file = "v.npy"
-
-[leads]
-kind = "wires"
-k = 1.1
-
-[grid]
-phi = [0.0, 0.1, 3]
-energy = [-0.5, 0.5, 4]
-
-[solver]
-q = 2
-"#;
+use common::{
+    assert_fails_in_one_line, potential, read_npy, run, scratch, write_npy, SMALL_MAP as GOOD,
+};
 
 #[test]
 fn simulate_writes_the_map_and_a_heat_map() {

@@ -6,8 +6,6 @@ mod common;
 
 use common::{assert_fails_in_one_line, png_size, read_npy, run, scratch, summary, write_npy};
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 #[test]
 fn demo_reconstructs_a_small_potential_and_writes_its_pictures() {
@@ -80,36 +78,11 @@ const INTERRUPTIBLE: [&str; 10] = [
     "1",
 ];
 
-/// Start a run, wait for its first checkpoint, then send it SIGINT as Ctrl-C would.
+/// Start the interruptible demo into `out`, wait for its first checkpoint, then SIGINT.
 fn interrupt_after_first_checkpoint(dir: &Path, out: &str) -> (i32, String) {
     let mut args = INTERRUPTIBLE.to_vec();
     args.extend(["--out", out]);
-    let child = Command::new(env!("CARGO_BIN_EXE_backsolve"))
-        .current_dir(dir)
-        .args(&args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let checkpoint = dir.join(out).join("checkpoint.json");
-    let started = Instant::now();
-    while !checkpoint.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no checkpoint appeared"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    common::interrupt_after_first_checkpoint(dir, &args, out)
 }
 
 #[test]

@@ -5,8 +5,6 @@ mod common;
 
 use common::{assert_fails_in_one_line, read_npy, run, scratch, summary};
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 /// The barriers the example's data were made with: height (eV), width (nm), centre (nm).
 const TRUTH: [f64; 6] = [0.32, 2.2, 26.4, 0.28, 1.8, 33.6];
@@ -56,26 +54,9 @@ fn an_interrupted_qtbm_fit_resumes_to_the_uninterrupted_result() {
     let dir = example("qtbm-resume");
     let (code, _, stderr) = run(&dir, &["invert", "config.toml", "--out", "whole"]);
     assert_eq!(code, 0, "{stderr}");
-    let child = Command::new(env!("CARGO_BIN_EXE_backsolve"))
-        .current_dir(&dir)
-        .args(["invert", "config.toml", "--out", "parts"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let checkpoint = dir.join("parts/checkpoint.json");
-    let started = Instant::now();
-    while !checkpoint.exists() {
-        assert!(started.elapsed() < Duration::from_secs(60), "no checkpoint");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let interrupted = child.wait_with_output().unwrap();
-    assert_ne!(interrupted.status.code(), Some(0), "an interrupt says so");
+    let args = ["invert", "config.toml", "--out", "parts"];
+    let (code, _) = common::interrupt_after_first_checkpoint(&dir, &args, "parts");
+    assert_ne!(code, 0, "an interrupt says so");
     assert_eq!(summary(&dir.join("parts"))["interrupted"], true);
     let (code, _, stderr) = run(
         &dir,

@@ -4,32 +4,12 @@
 
 mod common;
 
-use common::{assert_fails_in_one_line, run, scratch, write_npy};
-use std::process::Command;
-
-const MAP: &str = r#"
-[lattice]
-lx = 5
-ly = 3
-
-[potential]
-file = "v.npy"
-
-[leads]
-kind = "wires"
-k = 1.1
-
-[grid]
-phi = [0.0, 0.1, 3]
-energy = [-0.5, 0.5, 4]
-
-[solver]
-q = 2
-"#;
+use common::{assert_fails_in_one_line, run, scratch, write_npy, SMALL_MAP as MAP};
 
 fn potential() -> Vec<f64> {
-    (0..15).map(|i| 0.6 * (i as f64 * 1.7).sin()).collect()
+    common::potential(5, 3)
 }
+use std::process::Command;
 
 #[test]
 fn no_arguments_print_the_usage_and_the_commands() {

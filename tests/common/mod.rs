@@ -76,3 +76,61 @@ pub fn png_size(path: &Path) -> (u32, u32) {
 pub fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
 }
+
+/// A smooth test potential on an `lx x ly` lattice.
+pub fn potential(lx: usize, ly: usize) -> Vec<f64> {
+    (0..lx * ly).map(|i| 0.6 * (i as f64 * 1.7).sin()).collect()
+}
+
+/// A 5 x 3 conductor with wire leads on a 3 x 4 map: a `simulate` config whose potential is
+/// `v.npy`.
+pub const SMALL_MAP: &str = r#"
+[lattice]
+lx = 5
+ly = 3
+
+[potential]
+file = "v.npy"
+
+[leads]
+kind = "wires"
+k = 1.1
+
+[grid]
+phi = [0.0, 0.1, 3]
+energy = [-0.5, 0.5, 4]
+
+[solver]
+q = 2
+"#;
+
+/// Start `backsolve ARGS` in `dir`, wait for the checkpoint of its output folder `out`, then
+/// send it SIGINT as Ctrl-C would: exit code and stderr.
+pub fn interrupt_after_first_checkpoint(dir: &Path, args: &[&str], out: &str) -> (i32, String) {
+    let child = Command::new(env!("CARGO_BIN_EXE_backsolve"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let checkpoint = dir.join(out).join("checkpoint.json");
+    let started = std::time::Instant::now();
+    while !checkpoint.exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no checkpoint appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
