@@ -782,9 +782,17 @@ impl<'a> Lower<'a> {
         let places = iterated_places(&f.expr);
         if places.is_empty() || !places.iter().any(|p| self.is_active_var(p)) {
             if self.is_active_expr(&f.expr) && !matches!(&*f.expr, Expr::Range(_)) {
+                let named = match &*f.expr {
+                    Expr::MethodCall(m) => {
+                        let (adapters, closures) = adapter_chain(m);
+                        let with = if closures { " with closures" } else { "" };
+                        format!(" (adapters {adapters}{with})")
+                    }
+                    _ => String::new(),
+                };
                 self.cx.error(
                     &f.expr,
-                    "this iterator is not differentiated: iterate over ranges or over slices with `.iter()`, `.iter().enumerate()`, `.iter().zip(..)`",
+                    format!("this iterator{named} is not differentiated: iterate over ranges or over slices with `.iter()`, `.iter().enumerate()`, `.iter().zip(..)`, and put filters and maps inside the loop body"),
                 );
             }
             if let Some((var, lo, iter, ascending)) = self.range_loop(f, out) {
@@ -1267,9 +1275,15 @@ impl<'a> Lower<'a> {
             return Op::Atom(self.const_atom(quote!(#m)));
         }
         if known::ITERATOR.contains(&name.as_str()) {
+            let (adapters, closures) = adapter_chain(m);
+            let closures = if closures {
+                " and the closures they take"
+            } else {
+                ""
+            };
             self.cx.error(
                 &m.method,
-                format!("iterator adapters (`{name}`) are not differentiated: write the computation as a `for` loop over the slice"),
+                format!("iterator adapters ({adapters}){closures} are not differentiated: write the computation as a `for` loop over the slice"),
             );
             return Op::Atom(self.const_atom(quote!(#m)));
         }
@@ -1404,4 +1418,25 @@ fn parse_base(e: &Expr) -> Option<(Expr, bool)> {
         p @ (Expr::Path(_) | Expr::Field(_)) => Some((p.clone(), true)),
         _ => None,
     }
+}
+
+/// The adapters of the iterator chain that ends in `m`, in source order (`` `map`, `sum` ``;
+/// the `iter()` that starts it left out), and whether any of them takes a closure.
+fn adapter_chain(m: &syn::ExprMethodCall) -> (String, bool) {
+    let mut names = Vec::new();
+    let mut closures = false;
+    let mut call = m;
+    loop {
+        let name = call.method.to_string();
+        if !matches!(name.as_str(), "iter" | "into_iter" | "iter_mut") {
+            names.push(format!("`{name}`"));
+        }
+        closures |= call.args.iter().any(|a| matches!(a, Expr::Closure(_)));
+        match &*call.receiver {
+            Expr::MethodCall(inner) => call = inner,
+            _ => break,
+        }
+    }
+    names.reverse();
+    (names.join(", "), closures)
 }
