@@ -10,6 +10,13 @@ use std::path::Path;
 
 const INK: RGBColor = RGBColor(40, 40, 40);
 const GUIDE: RGBColor = RGBColor(225, 225, 225);
+/// Curves with more points than this are too dense for markers.
+const MAX_MARKERS: usize = 160;
+
+/// Black marks the reference curve of a plot (target, truth, measurement) in every figure.
+fn is_reference(colour: &RGBColor) -> bool {
+    (colour.0, colour.1, colour.2) == (0, 0, 0)
+}
 const FRAME: RGBColor = RGBColor(160, 160, 160);
 
 fn fail(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> String + '_ {
@@ -158,9 +165,21 @@ pub fn write_xy_curves(path: &Path, curves: &[Curve], axes: Axes) -> Result<(), 
         }
         for (curve, colour, _) in curves {
             let line = curve.iter().map(|&(x, y)| (x, map(y)));
+            let width = if is_reference(colour) { 1 } else { 2 };
             chart
-                .draw_series(LineSeries::new(line, colour.stroke_width(2)))
+                .draw_series(LineSeries::new(line, colour.stroke_width(width)))
                 .map_err(|e| err(&e))?;
+        }
+        // Targets, truths and measurements (black) get open markers on top, so a good fit
+        // drawn over them leaves them visible.
+        for (curve, colour, _) in curves.iter().filter(|c| is_reference(&c.1)) {
+            if curve.len() <= MAX_MARKERS {
+                let marks = curve
+                    .iter()
+                    .filter(|p| p.1.is_finite())
+                    .map(|&(x, y)| Circle::new((x, map(y)), 3, colour.stroke_width(1)));
+                chart.draw_series(marks).map_err(|e| err(&e))?;
+            }
         }
         let (left, top) = chart.backend_coord(&(x0, hi));
         let (right, bottom) = chart.backend_coord(&(x1, lo));
