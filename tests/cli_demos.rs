@@ -125,6 +125,19 @@ fn demo_spectral_writes_the_solver_tables_and_pictures() {
             "{png}.png"
         );
     }
+    // The arrays behind the figures: the MSE tables, and each picture's abscissa and curves
+    // (truth or data first, then the seven regularized solvers).
+    let (table_mse, shape) = read_npy(&out.join("mse.npy"));
+    assert_eq!(shape, vec![8, sigmas.len() as u64]);
+    assert_eq!(
+        table_mse[sigmas.len() + 1],
+        mse(1, 1),
+        "row-major: solver, noise level"
+    );
+    assert_eq!(read_npy(&out.join("ood_mse.npy")).1[0], 8);
+    let glue = read_npy(&out.join("test_glue.npy")).1;
+    let refit = read_npy(&out.join("test_refit.npy")).1;
+    assert_eq!((glue[1], refit[1]), (9, 9));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! inversion on a seeded Gaussian-mixture test set at each noise level (the shape of the
 //! paper's Fig. 2b) and on the out-of-distribution shapes, as Markdown tables, JSON and PNGs.
 
-use super::output::{write_json, write_text};
+use super::output::{write_json, write_npy, write_text};
 use super::plot::{write_curves, Axes, YAxis};
 use backsolve::models::spectral::compare::{mse, Solver, Solvers};
 use backsolve::models::spectral::data::{dataset, out_of_distribution, sample, NOISE_LEVELS};
@@ -119,6 +119,18 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
         seconds: clock.elapsed().as_secs_f64(),
     };
     write_mse_curves(out, &summary)?;
+    let flat = |rows: &[Vec<f64>]| rows.iter().flatten().copied().collect::<Vec<f64>>();
+    let solvers_n = Solver::ALL.len() as u64;
+    write_npy(
+        &out.join("mse.npy"),
+        &flat(&summary.test_mse),
+        &[solvers_n, NOISE_LEVELS.len() as u64],
+    )?;
+    write_npy(
+        &out.join("ood_mse.npy"),
+        &flat(&summary.ood_mse),
+        &[solvers_n, summary.ood_shapes.len() as u64],
+    )?;
     let tables = markdown_tables(&summary);
     write_text(&out.join("table.md"), &tables)?;
     write_json(&out.join("summary.json"), &summary)?;
@@ -243,6 +255,12 @@ fn write_reconstruction(
             scale: YAxis::Linear,
         };
         write_curves(&out.join(format!("{name}_{file}.png")), x, &borrowed, axes)?;
+        // The arrays behind the picture: the abscissa, then each curve, one column each.
+        let rows: Vec<f64> = (0..x.len())
+            .flat_map(|i| std::iter::once(x[i]).chain(curves.iter().map(move |c| c.0[i])))
+            .collect();
+        let shape = [x.len() as u64, 1 + curves.len() as u64];
+        write_npy(&out.join(format!("{name}_{file}.npy")), &rows, &shape)?;
     }
     Ok(())
 }
