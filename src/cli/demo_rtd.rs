@@ -19,7 +19,7 @@ pub const TRUTH: [f64; 6] = [0.32, 2.2, 26.4, 0.28, 1.8, 33.6];
 /// Largest relative perturbation of heights and widths in the start.
 const SIZE_PERTURBATION: f64 = 0.1;
 /// Largest `--biases`: one evaluation then takes about 10 s.
-const MAX_BIASES: usize = 2_001;
+pub(super) const MAX_BIASES: usize = 2_001;
 /// Largest `--energies`: the quadrature converges long before.
 const MAX_ENERGIES: usize = 100_000;
 /// Largest shift of the centres in the start (nm).

@@ -113,8 +113,9 @@ struct BarriersCfg {
     start: Vec<[f64; 3]>,
 }
 
-/// The largest curve accepted: one evaluation costs biases x energies x grid points.
-const MAX_BIASES: usize = 2_001;
+/// The largest curve accepted, as for `demo rtd`: one evaluation costs biases x energies x
+/// grid points.
+use super::demo_rtd::MAX_BIASES;
 
 /// Columns of a measured I-V curve: bias, current, optional sigma.
 struct Curve3 {

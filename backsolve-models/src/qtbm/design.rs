@@ -108,8 +108,8 @@ pub struct IvFit {
     pub target: Vec<f64>,
     /// Precomputed bias points (drop, lead phases, weights).
     points: Vec<BiasPoint>,
-    /// The target with weights `1/s²`, `s = max |J*|`.
-    fit: LeastSquares,
+    /// Per-bias weights: `1/s²` with `s = max |J*|`, or `1/σ²` ([`IvFit::with_sigma`]).
+    weights: Vec<f64>,
 }
 
 impl IvFit {
@@ -152,21 +152,22 @@ impl IvFit {
             .iter()
             .map(|&v| BiasPoint::new(&device, &supply, v, Formula::TsuEsaki))
             .collect();
-        let weights = vec![1.0 / (scale * scale); target.len()];
-        let fit =
-            LeastSquares::new(target.clone(), Some(weights)).map_err(|_| DeviceError::Value {
+        if !scale.is_finite() {
+            return Err(DeviceError::Value {
                 name: "target",
                 index: 0,
                 value: scale,
                 need: "a finite maximum",
-            })?;
+            });
+        }
+        let weights = vec![1.0 / (scale * scale); target.len()];
         Ok(IvFit {
             device,
             supply,
             biases,
             target,
             points,
-            fit,
+            weights,
         })
     }
 
@@ -188,16 +189,14 @@ impl IvFit {
                 need: "finite and positive",
             });
         }
-        let weights = sigma.iter().map(|s| 1.0 / (s * s)).collect();
-        self.fit = LeastSquares::new(self.target.clone(), Some(weights)).map_err(|_| {
-            DeviceError::Value {
-                name: "sigma",
-                index: 0,
-                value: f64::NAN,
-                need: "finite and positive",
-            }
-        })?;
+        self.weights = sigma.iter().map(|s| 1.0 / (s * s)).collect();
         Ok(self)
+    }
+
+    /// The target and weights as a fit, from the fields as they are now.
+    fn fit(&self) -> LeastSquares {
+        LeastSquares::new(self.target.clone(), Some(self.weights.clone()))
+            .expect("IvFit: target and weights are checked when set; keep `target` finite")
     }
 
     fn model(&self, params: &[f64]) -> IvPoints<'_> {
@@ -216,11 +215,11 @@ impl IvFit {
 
 impl Objective for IvFit {
     fn value_and_gradient(&mut self, params: &[f64]) -> (f64, Vec<f64>) {
-        always(self.fit.cost_and_gradient(&self.model(params), params))
+        always(self.fit().cost_and_gradient(&self.model(params), params))
     }
 
     fn value(&mut self, params: &[f64]) -> f64 {
-        always(self.fit.cost(&self.model(params), params))
+        always(self.fit().cost(&self.model(params), params))
     }
 }
 
@@ -241,10 +240,6 @@ pub struct TransmissionDesign {
     pub smoothness: f64,
     /// `(k_L Δ, k_R Δ)` per energy.
     phases: Vec<(f64, f64)>,
-    /// The window as an embedding of the whole profile.
-    free: Free,
-    /// `T*` with unit weights.
-    fit: LeastSquares,
 }
 
 impl TransmissionDesign {
@@ -314,13 +309,14 @@ impl TransmissionDesign {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let free = Free::window(base.clone(), window.0, window.1);
-        let fit = LeastSquares::new(target.clone(), None).map_err(|_| DeviceError::Value {
-            name: "target",
-            index: 0,
-            value: f64::NAN,
-            need: "finite",
-        })?;
+        if let Some(index) = target.iter().position(|t| !t.is_finite()) {
+            return Err(DeviceError::Value {
+                name: "target",
+                index,
+                value: target[index],
+                need: "finite",
+            });
+        }
         Ok(TransmissionDesign {
             device,
             base,
@@ -329,8 +325,6 @@ impl TransmissionDesign {
             target,
             smoothness,
             phases,
-            free,
-            fit,
         })
     }
 
@@ -339,9 +333,20 @@ impl TransmissionDesign {
         self.base[self.window.0..self.window.1].to_vec()
     }
 
+    /// The window as an embedding of the whole profile.
+    fn free(&self) -> Free {
+        Free::window(self.base.clone(), self.window.0, self.window.1)
+    }
+
+    /// `T*` with unit weights.
+    fn fit(&self) -> LeastSquares {
+        LeastSquares::new(self.target.clone(), None)
+            .expect("TransmissionDesign: the target is checked when set; keep it finite")
+    }
+
     /// The full potential with the window set to `x`.
     pub fn potential(&self, x: &[f64]) -> Vec<f64> {
-        self.free.embed(x)
+        self.free().embed(x)
     }
 
     fn model(&self) -> TransmissionPoints<'_> {
@@ -360,17 +365,17 @@ impl TransmissionDesign {
 
     /// The misfit `(1/N) Σ (T - T*)²` alone, without the regularization.
     pub fn misfit(&self, x: &[f64]) -> f64 {
-        always(self.fit.cost(&self.model(), &self.potential(x)))
+        always(self.fit().cost(&self.model(), &self.potential(x)))
     }
 }
 
 impl Objective for TransmissionDesign {
     fn value_and_gradient(&mut self, x: &[f64]) -> (f64, Vec<f64>) {
         let (mut cost, d_u) = always(
-            self.fit
+            self.fit()
                 .cost_and_gradient(&self.model(), &self.potential(x)),
         );
-        let mut grad = self.free.pullback(x, &d_u);
+        let mut grad = self.free().pullback(x, &d_u);
         let smooth = Regularizer::Smoothness {
             strength: self.smoothness,
         };
