@@ -6,7 +6,8 @@
 
 use backsolve_core::faer::Mat;
 use backsolve_core::gradcheck::{check_gradient, CheckOptions};
-use backsolve_models::spectral::backsolution::backsolve_spectrum;
+use backsolve_core::inverse::Objective;
+use backsolve_models::spectral::backsolution::{backsolve_spectrum, GlueFit};
 use backsolve_models::spectral::compare::{Solver, Solvers};
 use backsolve_models::spectral::data::{dataset, gaussian_mixture, out_of_distribution};
 use backsolve_models::spectral::kernel::{scattering_rate, scattering_rate_pullback, x_coth};
@@ -391,4 +392,45 @@ fn non_negative_landweber_gradient_with_active_projections() {
         "set-up: margin {margin:e}, {clamped} clamped"
     );
     check_landweber_gradient(&op, &y, &x0, true);
+}
+
+#[test]
+fn the_weighted_glue_fit_has_the_gradient_of_its_cost() {
+    let op = Operator::on_points(vec![5.0, 12.0, 30.0, 55.0, 90.0], 4, 25.0, 80.0).unwrap();
+    let y = vec![1.0, 3.0, 8.0, 12.0, 15.0];
+    let weights = vec![1.0, 0.5, 2.0, 0.25, 1.5];
+    let mut fit = GlueFit::new(op, y, Some(weights)).unwrap();
+    // Entries on both sides of softplus's bend.
+    let u = [-1.5, 0.2, 1.0, 3.0];
+    let (_, grad) = fit.value_and_gradient(&u);
+    assert!(grad.iter().all(|g| g.abs() > 1e-6), "{grad:?}");
+    check_gradient(
+        &[("u", 4)],
+        &u,
+        &grad,
+        |v| fit.clone().value(v),
+        &CheckOptions {
+            step: 1e-5,
+            ..CheckOptions::default()
+        },
+    )
+    .assert_close(1e-7);
+}
+
+#[test]
+fn measured_frequencies_and_their_sigmas_build_the_operator() {
+    let op = Operator::on_points(vec![4.0, 8.0, 12.0], 5, 4.0, 100.0).unwrap();
+    let regular = Operator::new(3, 4.0, 5, 4.0, 100.0).unwrap();
+    assert_eq!(op.a, regular.a, "the regular grid is a special case");
+    let w = op.whitened(&[2.0, 1.0, 0.5]).unwrap();
+    assert_eq!(w.a[(0, 3)], op.a[(0, 3)] / 2.0);
+    assert_eq!(w.a[(2, 1)], op.a[(2, 1)] * 2.0);
+    for bad in [vec![4.0, 4.0], vec![-1.0, 2.0], vec![]] {
+        assert!(
+            Operator::on_points(bad.clone(), 5, 4.0, 100.0).is_err(),
+            "{bad:?}"
+        );
+    }
+    assert!(op.whitened(&[1.0, 0.0, 1.0]).is_err());
+    assert!(op.whitened(&[1.0, 1.0]).is_err());
 }

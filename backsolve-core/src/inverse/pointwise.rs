@@ -18,6 +18,11 @@ pub trait PointModel: Sync {
     fn points(&self) -> usize;
     /// Length of the parameter vector.
     fn params(&self) -> usize;
+    /// Whether the points are worth spreading over threads (with the `parallel` feature);
+    /// `false` for points of a few hundred flops, where scheduling would cost more.
+    fn parallel(&self) -> bool {
+        true
+    }
     /// The value at point `k`.
     fn value(&self, k: usize, params: &[f64]) -> Result<f64, Self::Error>;
     /// The value at point `k`, with its gradient added into `grad` (zeroed by the caller).
@@ -89,17 +94,16 @@ pub struct LeastSquares {
 /// point order (or the first error, by point order).
 fn map_points<T: Send, E: Send>(
     n: usize,
+    parallel: bool,
     f: impl Fn(usize) -> Result<T, E> + Sync + Send,
 ) -> Result<Vec<T>, E> {
     #[cfg(feature = "parallel")]
-    {
+    if parallel {
         use rayon::prelude::*;
-        (0..n).into_par_iter().map(f).collect()
+        return (0..n).into_par_iter().map(f).collect();
     }
-    #[cfg(not(feature = "parallel"))]
-    {
-        (0..n).map(f).collect()
-    }
+    let _ = parallel;
+    (0..n).map(f).collect()
 }
 
 impl LeastSquares {
@@ -157,7 +161,7 @@ impl LeastSquares {
 
     /// The model's values at every point, in order.
     pub fn predict<M: PointModel>(model: &M, params: &[f64]) -> Result<Vec<f64>, M::Error> {
-        map_points(model.points(), |k| model.value(k, params))
+        map_points(model.points(), model.parallel(), |k| model.value(k, params))
     }
 
     /// The cost `C`.
@@ -179,7 +183,7 @@ impl LeastSquares {
         params: &[f64],
     ) -> Result<(f64, Vec<f64>), M::Error> {
         let np = model.params();
-        let per_point = map_points(model.points(), |k| {
+        let per_point = map_points(model.points(), model.parallel(), |k| {
             let mut g = vec![0.0; np];
             model.value_and_gradient(k, params, &mut g).map(|y| (y, g))
         })?;

@@ -61,6 +61,42 @@ impl Solver {
     }
 }
 
+/// The regularization a solver chose for one spectrum.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Setting {
+    /// None (least squares).
+    None,
+    /// Tikhonov's `λ`.
+    Lambda(f64),
+    /// Landweber's steps.
+    Steps(usize),
+    /// MaxEnt's entropy weight `α`.
+    Alpha(f64),
+    /// Backsolution's gradient-descent epochs.
+    Epochs(usize),
+}
+
+impl std::fmt::Display for Setting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Setting::None => write!(f, "none"),
+            Setting::Lambda(l) => write!(f, "lambda = {l:.4e}"),
+            Setting::Steps(n) => write!(f, "{n} steps"),
+            Setting::Alpha(a) => write!(f, "alpha = {a:.4e}"),
+            Setting::Epochs(n) => write!(f, "{n} epochs"),
+        }
+    }
+}
+
+/// A solver's estimate and its regularization.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Solution {
+    /// The glue function on the operator's `Ω` grid.
+    pub x: Vec<f64>,
+    /// What the solver chose.
+    pub setting: Setting,
+}
+
 /// What every solve with one operator shares: the SVD and the Landweber preconditioner.
 pub struct Solvers {
     /// The operator.
@@ -89,25 +125,37 @@ impl Solvers {
 
     /// `solver`'s estimate of the glue function from `y` with noise standard deviation `s`.
     pub fn solve(&self, solver: Solver, y: &[f64], s: f64) -> Result<Vec<f64>, SpectralError> {
+        Ok(self.solve_with_setting(solver, y, s)?.x)
+    }
+
+    /// `solver`'s estimate with the regularization it chose.
+    pub fn solve_with_setting(
+        &self,
+        solver: Solver,
+        y: &[f64],
+        s: f64,
+    ) -> Result<Solution, SpectralError> {
         self.op.check_data(y)?;
         // A noise-free sample still needs a positive scale for the stopping rules.
         let s = s.max(1e-12 * y.iter().fold(0.0f64, |m, v| m.max(v.abs())));
-        Ok(match solver {
-            Solver::LeastSquares => self.svd.pseudo_inverse_solve(y),
-            Solver::TikhonovLCurve => tikhonov(&self.op, &self.svd, y, Choice::LCurve)?.0,
-            Solver::TikhonovGcv => tikhonov(&self.op, &self.svd, y, Choice::Gcv)?.0,
-            Solver::TikhonovDiscrepancy => {
-                tikhonov(&self.op, &self.svd, y, Choice::Discrepancy { noise_std: s })?.0
-            }
-            Solver::Landweber => {
-                landweber_discrepancy(&self.op, &self.p, y, s, MAX_ITERATIONS, false)?.0
-            }
-            Solver::LandweberNonneg => {
-                landweber_discrepancy(&self.op, &self.p, y, s, MAX_ITERATIONS, true)?.0
-            }
-            Solver::MaxEnt => maxent(&self.op, y, s)?.0,
-            Solver::Backsolution => backsolve_spectrum(&self.op, y, s, MAX_EPOCHS)?.0,
-        })
+        let tikhonov =
+            |choice| tikhonov(&self.op, &self.svd, y, choice).map(|(x, l)| (x, Setting::Lambda(l)));
+        let landweber = |nonneg| {
+            landweber_discrepancy(&self.op, &self.p, y, s, MAX_ITERATIONS, nonneg)
+                .map(|(x, n)| (x, Setting::Steps(n)))
+        };
+        let (x, setting) = match solver {
+            Solver::LeastSquares => (self.svd.pseudo_inverse_solve(y), Setting::None),
+            Solver::TikhonovLCurve => tikhonov(Choice::LCurve)?,
+            Solver::TikhonovGcv => tikhonov(Choice::Gcv)?,
+            Solver::TikhonovDiscrepancy => tikhonov(Choice::Discrepancy { noise_std: s })?,
+            Solver::Landweber => landweber(false)?,
+            Solver::LandweberNonneg => landweber(true)?,
+            Solver::MaxEnt => maxent(&self.op, y, s).map(|(x, a)| (x, Setting::Alpha(a)))?,
+            Solver::Backsolution => backsolve_spectrum(&self.op, y, s, MAX_EPOCHS)
+                .map(|(x, n)| (x, Setting::Epochs(n)))?,
+        };
+        Ok(Solution { x, setting })
     }
 
     /// Mean over `samples` of the mean squared error of `solver`'s estimate, samples in

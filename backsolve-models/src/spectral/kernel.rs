@@ -69,30 +69,41 @@ impl Operator {
         d_omega: f64,
         kelvin: f64,
     ) -> Result<Operator, SpectralError> {
-        for (name, value) in [
-            ("Δω", d_omega_data),
-            ("ΔΩ", d_omega),
-            ("temperature", kelvin),
-        ] {
-            if !(value > 0.0 && value.is_finite()) {
-                return Err(SpectralError::Value {
-                    name,
-                    value,
-                    need: "positive and finite",
-                });
-            }
-        }
-        if m == 0 || n == 0 {
+        positive_finite("Δω", d_omega_data)?;
+        let omega: Vec<f64> = (1..=m).map(|i| i as f64 * d_omega_data).collect();
+        Operator::on_points(omega, n, d_omega, kelvin)
+    }
+
+    /// The operator on measured frequencies `omega` (meV, positive, increasing), `n` boson
+    /// energies `j ΔΩ`, temperature in K.
+    pub fn on_points(
+        omega: Vec<f64>,
+        n: usize,
+        d_omega: f64,
+        kelvin: f64,
+    ) -> Result<Operator, SpectralError> {
+        positive_finite("ΔΩ", d_omega)?;
+        positive_finite("temperature", kelvin)?;
+        if omega.is_empty() || n == 0 {
             return Err(SpectralError::Value {
                 name: "grid points",
-                value: m.min(n) as f64,
+                value: omega.len().min(n) as f64,
                 need: "at least 1",
             });
         }
-        let omega: Vec<f64> = (1..=m).map(|i| i as f64 * d_omega_data).collect();
+        for (i, &w) in omega.iter().enumerate() {
+            positive_finite("ω", w)?;
+            if i > 0 && w <= omega[i - 1] {
+                return Err(SpectralError::Value {
+                    name: "ω",
+                    value: w,
+                    need: "larger than the frequency before it (increasing frequencies)",
+                });
+            }
+        }
         let big_omega: Vec<f64> = (1..=n).map(|j| j as f64 * d_omega).collect();
         let t = BOLTZMANN_MEV * kelvin;
-        let a = Mat::from_fn(m, n, |i, j| {
+        let a = Mat::from_fn(omega.len(), n, |i, j| {
             shulga_kernel(omega[i], big_omega[j], t) * d_omega
         });
         Ok(Operator {
@@ -102,6 +113,24 @@ impl Operator {
             t,
             a,
         })
+    }
+
+    /// The operator whose rows are divided by the noise standard deviations `sigma` (one per
+    /// data point): with data divided alike, every solver's least squares becomes the weighted
+    /// one (weights `1/σ²`) and the noise is 1 at every point.
+    pub fn whitened(&self, sigma: &[f64]) -> Result<Operator, SpectralError> {
+        if sigma.len() != self.rows() {
+            return Err(SpectralError::Shape {
+                name: "sigma",
+                len: sigma.len(),
+                expected: self.rows(),
+            });
+        }
+        for &s in sigma {
+            positive_finite("sigma", s)?;
+        }
+        let a = Mat::from_fn(self.rows(), self.cols(), |i, j| self.a[(i, j)] / sigma[i]);
+        Ok(Operator { a, ..self.clone() })
     }
 
     /// Data points `m`.
@@ -147,6 +176,18 @@ impl Operator {
             });
         }
         Ok(())
+    }
+}
+
+fn positive_finite(name: &'static str, value: f64) -> Result<(), SpectralError> {
+    if value > 0.0 && value.is_finite() {
+        Ok(())
+    } else {
+        Err(SpectralError::Value {
+            name,
+            value,
+            need: "positive and finite",
+        })
     }
 }
 
