@@ -20,6 +20,9 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Epochs between checkpoints.
 const CHECKPOINT_EVERY: usize = 10;
+/// Seconds at least between two periodic checkpoints after the first: a checkpoint holds the
+/// cost history, so writing one every few milliseconds would make a long run quadratic.
+const CHECKPOINT_SECONDS: f64 = 2.0;
 
 /// What the run engine needs of a model's inverse problem.
 pub trait Problem: Objective + std::fmt::Debug {
@@ -29,6 +32,12 @@ pub trait Problem: Objective + std::fmt::Debug {
     fn validate(&self) -> Result<(), String>;
     /// RMS error of the parameters `x` against a known truth (synthetic cases).
     fn rms_error(&self, x: &[f64], truth: &[f64]) -> f64;
+    /// A random start: by default every parameter uniform in `range`.
+    fn random_start(&self, rng: &mut SplitMix64, range: (f64, f64)) -> Vec<f64> {
+        (0..self.dim())
+            .map(|_| rng.range(range.0, range.1))
+            .collect()
+    }
     /// The model's own outputs for the best parameters `x` from the start `x0`.
     fn write_outputs(
         &mut self,
@@ -194,12 +203,6 @@ fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
 }
 
-fn random_start<P: Problem>(job: &Job<P>, rng: &mut SplitMix64) -> Vec<f64> {
-    let n = job.problem.dim();
-    let (lo, hi) = job.init_range;
-    (0..n).map(|_| rng.range(lo, hi)).collect()
-}
-
 fn fresh_start<P: Problem>(
     job: &mut Job<P>,
     rng: &mut SplitMix64,
@@ -207,7 +210,7 @@ fn fresh_start<P: Problem>(
 ) -> (Vec<f64>, State) {
     let x0 = match (&job.first, start) {
         (Some(x), 0) => x.clone(),
-        _ => random_start(job, rng),
+        _ => job.problem.random_start(rng, job.init_range),
     };
     let state = State::start(&mut job.problem, x0.clone(), &job.method, &job.opts);
     (x0, state)
@@ -250,13 +253,17 @@ pub fn run<P: Problem>(mut job: Job<P>, out: &Path, resume_run: bool) -> Result<
             ck.state.epoch,
         );
         let mut last_state = ck.state.clone();
+        let mut last_checkpoint = None;
         let report = {
             let (problem, method, opts) = (&mut job.problem, &job.method, &job.opts);
             let mut observe = |p: &backsolve::inverse::Progress| {
                 bar.set_position(p.epoch);
                 bar.set_message(format!("cost {:.3e} step {:.2e}", p.cost, p.step));
                 last_state = p.state.clone();
-                if p.epoch.is_multiple_of(CHECKPOINT_EVERY) {
+                let due = last_checkpoint
+                    .is_none_or(|t: Instant| t.elapsed().as_secs_f64() >= CHECKPOINT_SECONDS);
+                if p.epoch.is_multiple_of(CHECKPOINT_EVERY) && due {
+                    last_checkpoint = Some(Instant::now());
                     let snapshot = Checkpoint {
                         state: p.state.clone(),
                         seconds: earlier + clock.elapsed().as_secs_f64(),

@@ -67,7 +67,7 @@ pub(super) struct ModelCfg {
 }
 
 /// The model kinds `invert` knows.
-const KINDS: &str = "\"transport\" or \"qtbm\"";
+const KINDS: &str = "\"transport\", \"qtbm\", \"spectral\" or \"lattice\"";
 
 /// `[model] kind` of a config (`"transport"` when the table is absent, as before it existed).
 fn model_kind(text: &str, name: &str) -> Result<String, String> {
@@ -340,8 +340,19 @@ pub fn run(config: &Path, out: Option<&Path>, resume: bool) -> Result<(), String
             let (job, out) = super::invert_qtbm::job(&text, config, out)?;
             finish(job, &out, resume)
         }
+        "spectral" => match super::invert_spectral::job(&text, config, out)? {
+            (super::invert_spectral::Run::Engine(job), out) => finish(job, &out, resume),
+            (super::invert_spectral::Run::Direct(_), _) if resume => Err(format!(
+                "{name}: --resume: only backsolution runs in epochs; a direct solver runs again from the start"
+            )),
+            (super::invert_spectral::Run::Direct(direct), out) => direct.run(&out),
+        },
+        "lattice" => {
+            let (job, out) = super::invert_lattice::job(&text, config, out)?;
+            finish(job, &out, resume)
+        }
         other => Err(format!(
-            "{name}: model.kind: expected {KINDS}, got \"{other}\" (\"spectral\" and \"lattice\" data are inverted by their demos' library functions, not yet by invert)"
+            "{name}: model.kind: expected {KINDS}, got \"{other}\""
         )),
     }
 }

@@ -34,8 +34,9 @@
 use super::config::OutputCfg;
 use super::invert::{Job, Problem};
 use super::invert_config::OptimizerCfg;
-use super::output::{read_npy, write_npy};
+use super::output::write_npy;
 use super::plot::{write_curves, Axes, YAxis};
+use super::table::{read_table, Layout, Table};
 use backsolve::inverse::{Objective, Options};
 use backsolve::models::qtbm::{Device, IvFit, Supply};
 use plotters::style::RGBColor;
@@ -117,96 +118,13 @@ struct BarriersCfg {
 /// grid points.
 use super::demo_rtd::MAX_BIASES;
 
-/// Columns of a measured I-V curve: bias, current, optional sigma.
-struct Curve3 {
-    bias: Vec<f64>,
-    current: Vec<f64>,
-    sigma: Option<Vec<f64>>,
-}
-
-/// Rows of numbers from a CSV: commas or whitespace between values, `#` comments, and a header
-/// line of words skipped.
-fn read_csv(path: &Path) -> Result<Vec<Vec<f64>>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut rows = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let cells: Vec<&str> = line
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|c| !c.is_empty())
-            .collect();
-        let parsed: Result<Vec<f64>, _> = cells.iter().map(|c| c.parse::<f64>()).collect();
-        match parsed {
-            Ok(row) => rows.push(row),
-            Err(_) if rows.is_empty() => {} // a header
-            Err(_) => {
-                return Err(format!(
-                    "{} line {}: expected numbers, got \"{line}\"",
-                    path.display(),
-                    n + 1
-                ))
-            }
-        }
-    }
-    Ok(rows)
-}
-
-fn read_curve(path: &Path) -> Result<Curve3, String> {
-    let is_npy = path.extension().is_some_and(|e| e == "npy");
-    let rows: Vec<Vec<f64>> = if is_npy {
-        let (data, shape) = read_npy(path)?;
-        if shape.len() != 2 || !(shape[1] == 2 || shape[1] == 3) {
-            return Err(format!(
-                "data.file: {} has shape {shape:?}; expected (biases, 2 or 3): bias, current, optional sigma",
-                path.display()
-            ));
-        }
-        data.chunks(shape[1] as usize)
-            .map(<[f64]>::to_vec)
-            .collect()
-    } else {
-        read_csv(path)?
+fn read_curve(path: &Path) -> Result<Table, String> {
+    let layout = Layout {
+        key: "data.file",
+        columns: "bias V, current A/cm², optional sigma",
+        max_rows: (MAX_BIASES, "each bias costs a full current integral"),
     };
-    let width = rows.first().map_or(0, Vec::len);
-    if !(width == 2 || width == 3) || rows.iter().any(|r| r.len() != width) {
-        return Err(format!(
-            "data.file: {} needs 2 or 3 columns on every row (bias V, current A/cm², optional sigma)",
-            path.display()
-        ));
-    }
-    if rows.len() < 2 {
-        return Err(format!(
-            "data.file: {} has {} rows; a fit needs at least 2",
-            path.display(),
-            rows.len()
-        ));
-    }
-    super::at_most(
-        "data.file: biases",
-        rows.len(),
-        MAX_BIASES,
-        "each costs a full current integral",
-    )?;
-    if let Some((i, _)) = rows
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.iter().any(|v| !v.is_finite()))
-    {
-        return Err(format!(
-            "data.file: {} row {} holds NaN or infinity",
-            path.display(),
-            i + 1
-        ));
-    }
-    let col = |k: usize| rows.iter().map(|r| r[k]).collect::<Vec<f64>>();
-    Ok(Curve3 {
-        bias: col(0),
-        current: col(1),
-        sigma: (width == 3).then(|| col(2)),
-    })
+    read_table(path, &layout)
 }
 
 fn start_params(b: &BarriersCfg) -> Result<Vec<f64>, String> {
@@ -276,8 +194,7 @@ pub fn job(
         "each energy solves the whole grid",
     )?;
     let first = start_params(&cfg.barriers)?;
-    let mut fit =
-        IvFit::new(device, supply, curve.bias, curve.current).map_err(|e| e.to_string())?;
+    let mut fit = IvFit::new(device, supply, curve.x, curve.y).map_err(|e| e.to_string())?;
     if let Some(sigma) = &curve.sigma {
         fit = fit.with_sigma(sigma).map_err(|e| e.to_string())?;
     }

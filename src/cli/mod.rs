@@ -7,12 +7,15 @@ mod demo_rtd;
 mod demo_spectral;
 mod invert;
 mod invert_config;
+mod invert_lattice;
 mod invert_qtbm;
+mod invert_spectral;
 mod output;
 mod plot;
 mod progress;
 mod simulate;
 mod study;
+mod table;
 mod text;
 
 use clap::{Parser, Subcommand};

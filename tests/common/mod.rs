@@ -134,3 +134,19 @@ pub fn interrupt_after_first_checkpoint(dir: &Path, args: &[&str], out: &str) ->
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// The files of `examples/EXAMPLE` copied into a fresh scratch folder `name`.
+#[allow(dead_code)]
+pub fn example_copy(example: &str, name: &str) -> PathBuf {
+    let dir = scratch(name);
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(example);
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
