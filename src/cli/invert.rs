@@ -25,7 +25,11 @@ const CHECKPOINT_EVERY: usize = 10;
 const CHECKPOINT_SECONDS: f64 = 2.0;
 
 /// What the run engine needs of a model's inverse problem.
-pub trait Problem: Objective + std::fmt::Debug {
+pub trait Problem: std::fmt::Debug {
+    /// What the optimizer minimizes.
+    type Objective: Objective;
+    /// The objective, with the target data.
+    fn objective(&mut self) -> &mut Self::Objective;
     /// Number of optimizer parameters.
     fn dim(&self) -> usize;
     /// Checks before any work, as one line.
@@ -212,7 +216,7 @@ fn fresh_start<P: Problem>(
         (Some(x), 0) => x.clone(),
         _ => job.problem.random_start(rng, job.init_range),
     };
-    let state = State::start(&mut job.problem, x0.clone(), &job.method, &job.opts);
+    let state = State::start(job.problem.objective(), x0.clone(), &job.method, &job.opts);
     (x0, state)
 }
 
@@ -280,7 +284,13 @@ pub fn run<P: Problem>(mut job: Job<P>, out: &Path, resume_run: bool) -> Result<
                 }
                 !INTERRUPTED.load(Ordering::SeqCst)
             };
-            resume(problem, ck.state.clone(), method, opts, &mut observe)
+            resume(
+                problem.objective(),
+                ck.state.clone(),
+                method,
+                opts,
+                &mut observe,
+            )
         };
         let candidate = Best {
             cost: report.cost,
@@ -369,7 +379,7 @@ fn write_outputs<P: Problem>(
         .truth
         .as_ref()
         .map(|t| job.problem.rms_error(&best.x, t));
-    let cost = job.problem.value(&best.x);
+    let cost = job.problem.objective().value(&best.x);
     let summary = Summary {
         job: &job.name,
         method: job.method.to_string(),
@@ -397,7 +407,20 @@ fn write_outputs<P: Problem>(
 
 // ------------------------------------------------------------------ transport
 
+/// The RMS difference of two vectors (over the shorter).
+pub fn rms_difference(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len()).max(1) as f64;
+    let sum: f64 = a.iter().zip(b).map(|(a, b)| (a - b).powi(2)).sum();
+    (sum / n).sqrt()
+}
+
 impl Problem for Reconstruction {
+    type Objective = Self;
+
+    fn objective(&mut self) -> &mut Self {
+        self
+    }
+
     fn dim(&self) -> usize {
         self.free().len()
     }

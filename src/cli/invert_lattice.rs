@@ -40,7 +40,7 @@ use super::invert::{Job, Problem};
 use super::invert_config::OptimizerCfg;
 use super::output::{read_npy, write_json, write_npy};
 use super::plot::{transpose, write_panels, write_points, Panel};
-use backsolve::inverse::{Objective, Options};
+use backsolve::inverse::Options;
 use backsolve::models::lattice::fit::{Constraints, ImageFit};
 use backsolve::models::lattice::render::momentum_image;
 use backsolve::models::lattice::{Geometry, Quantity};
@@ -202,15 +202,6 @@ pub struct ImageInversion {
     centred: bool,
 }
 
-impl Objective for ImageInversion {
-    fn value_and_gradient(&mut self, x: &[f64]) -> (f64, Vec<f64>) {
-        self.fit.value_and_gradient(x)
-    }
-    fn value(&mut self, x: &[f64]) -> f64 {
-        self.fit.value(x)
-    }
-}
-
 /// The run of a lattice config, and its output folder.
 pub fn job(
     text: &str,
@@ -317,6 +308,12 @@ struct LatticeSummary {
 }
 
 impl Problem for ImageInversion {
+    type Objective = ImageFit;
+
+    fn objective(&mut self) -> &mut ImageFit {
+        &mut self.fit
+    }
+
     fn dim(&self) -> usize {
         2 * self.atoms + usize::from(self.fit.fit_sigma)
     }
@@ -334,13 +331,7 @@ impl Problem for ImageInversion {
 
     /// Of the positions (the truth in the same atom order).
     fn rms_error(&self, x: &[f64], truth: &[f64]) -> f64 {
-        let positions = self.fit.split(x).0;
-        let sum: f64 = positions
-            .iter()
-            .zip(truth)
-            .map(|(a, b)| (a - b).powi(2))
-            .sum();
-        (sum / positions.len().max(1) as f64).sqrt()
+        super::invert::rms_difference(self.fit.split(x).0, truth)
     }
 
     /// `positions.npy` and `initial.npy` (atoms x 2), `fitted_image.npy` and

@@ -37,7 +37,7 @@ use super::invert_config::OptimizerCfg;
 use super::output::write_npy;
 use super::plot::{write_curves, Axes, YAxis};
 use super::table::{read_table, Layout, Table};
-use backsolve::inverse::{Objective, Options};
+use backsolve::inverse::Options;
 use backsolve::models::qtbm::{Device, IvFit, Supply};
 use plotters::style::RGBColor;
 use serde::Deserialize;
@@ -148,15 +148,6 @@ pub struct IvInversion {
     dim: usize,
 }
 
-impl Objective for IvInversion {
-    fn value_and_gradient(&mut self, x: &[f64]) -> (f64, Vec<f64>) {
-        self.fit.value_and_gradient(x)
-    }
-    fn value(&mut self, x: &[f64]) -> f64 {
-        self.fit.value(x)
-    }
-}
-
 /// The run of a qtbm config, and its output folder.
 pub fn job(
     text: &str,
@@ -229,6 +220,12 @@ pub fn job(
 }
 
 impl Problem for IvInversion {
+    type Objective = IvFit;
+
+    fn objective(&mut self) -> &mut IvFit {
+        &mut self.fit
+    }
+
     fn dim(&self) -> usize {
         self.dim
     }
@@ -239,8 +236,7 @@ impl Problem for IvInversion {
     }
 
     fn rms_error(&self, x: &[f64], truth: &[f64]) -> f64 {
-        let sum: f64 = x.iter().zip(truth).map(|(a, b)| (a - b).powi(2)).sum();
-        (sum / x.len().max(1) as f64).sqrt()
+        super::invert::rms_difference(x, truth)
     }
 
     /// `iv.npy` (bias V, target, fitted, initial A/cm²), `barriers.npy` and

@@ -35,7 +35,7 @@ use super::invert::{Job, Problem};
 use super::output::{write_json, write_npy, Staging};
 use super::plot::{write_curves, Axes, YAxis};
 use super::table::{read_table, Layout, Table};
-use backsolve::inverse::{Objective, Options};
+use backsolve::inverse::Options;
 use backsolve::models::spectral::backsolution::GlueFit;
 use backsolve::models::spectral::compare::{Solver, Solvers};
 use backsolve::models::spectral::Operator;
@@ -372,16 +372,13 @@ pub struct GlueInversion {
     measured: Measured,
 }
 
-impl Objective for GlueInversion {
-    fn value_and_gradient(&mut self, u: &[f64]) -> (f64, Vec<f64>) {
-        self.fit.value_and_gradient(u)
-    }
-    fn value(&mut self, u: &[f64]) -> f64 {
-        self.fit.value(u)
-    }
-}
-
 impl Problem for GlueInversion {
+    type Objective = GlueFit;
+
+    fn objective(&mut self) -> &mut GlueFit {
+        &mut self.fit
+    }
+
     fn dim(&self) -> usize {
         self.fit.op.cols()
     }
@@ -392,9 +389,7 @@ impl Problem for GlueInversion {
 
     /// Of the glue functions.
     fn rms_error(&self, u: &[f64], truth: &[f64]) -> f64 {
-        let x = self.fit.glue(u);
-        let sum: f64 = x.iter().zip(truth).map(|(a, b)| (a - b).powi(2)).sum();
-        (sum / x.len().max(1) as f64).sqrt()
+        super::invert::rms_difference(&self.fit.glue(u), truth)
     }
 
     /// As a direct solver's, from the glue function `softplus(u)`.
