@@ -53,5 +53,45 @@ fn maps(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, maps);
+/// The other two systems the sweep consumes: square-lattice leads in the field, and the
+/// spinful conductor with spin-polarized wire leads (20 x 10, the same grid).
+fn other_systems(c: &mut Criterion) {
+    let mut g = c.benchmark_group("transport_systems_31x21");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6));
+    let grid = Grid::linspace((0.0, 0.1, 31), (-1.0, 1.0, 21));
+    let lattice = Lattice { lx: 20, ly: 10 };
+    let n = lattice.lx * lattice.ly;
+    let m: Vec<f64> = potential(3 * n, 3);
+    let models = [
+        ("square", Model::Square, None),
+        (
+            "spinful",
+            Model::Spinful {
+                j: 0.3,
+                k_up: 1.0,
+                k_down: 1.4,
+            },
+            Some(m.as_slice()),
+        ),
+    ];
+    for (name, model, m) in &models {
+        let truth = potential(n, 1);
+        let target = simulate_map(model, lattice, 4, &truth, *m, &grid, &|| ()).unwrap();
+        let v = potential(n, 2);
+        g.bench_with_input(BenchmarkId::new("forward", name), &v, |b, v| {
+            b.iter(|| simulate_map(model, lattice, 4, black_box(v), *m, &grid, &|| ()).unwrap())
+        });
+        g.bench_with_input(BenchmarkId::new("value_and_gradient", name), &v, |b, v| {
+            b.iter(|| {
+                misfit_and_gradient(model, lattice, 4, black_box(v), *m, &grid, &target, None)
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, maps, other_systems);
 criterion_main!(benches);

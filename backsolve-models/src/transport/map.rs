@@ -6,10 +6,9 @@
 //! and gradients are bit-identical whatever the thread count.
 
 use super::leads::square_lead_modes;
-use super::square::{conductance_square_leads_pullback, Matching};
-use super::{
-    conductance_spinful_pullback, conductance_wires, conductance_wires_pullback, Lattice, WireLead,
-};
+use super::square::Matching;
+use super::sweep::{conductance_of, conductance_of_pullback, LeadMatch, Slices};
+use super::{Lattice, WireLead};
 use backsolve_core::inverse::{FitError, LeastSquares, PointModel};
 use rayon::prelude::*;
 
@@ -132,17 +131,59 @@ impl std::fmt::Display for TransportError {
 
 impl std::error::Error for TransportError {}
 
-/// The magnetization of the spinful model, checked against the lattice (`lx x ly x 3`).
-fn magnetization(m: Option<&[f64]>, lattice: Lattice) -> Result<&[f64], TransportError> {
+/// The potential, and the magnetization of the spinful model (empty otherwise), checked
+/// against the lattice: the one place a transport system's arrays are validated.
+pub(crate) fn checked<'a>(
+    model: &Model,
+    lattice: Lattice,
+    v: &[f64],
+    m: Option<&'a [f64]>,
+) -> Result<&'a [f64], TransportError> {
+    let sites = lattice.lx * lattice.ly;
+    if v.len() != sites {
+        return Err(TransportError::Potential {
+            len: v.len(),
+            expected: sites,
+        });
+    }
     let m = m.unwrap_or(&[]);
-    let expected = 3 * lattice.lx * lattice.ly;
-    if m.len() != expected {
+    if matches!(model, Model::Spinful { .. }) && m.len() != 3 * sites {
         return Err(TransportError::Magnetization {
             len: m.len(),
-            expected,
+            expected: 3 * sites,
         });
     }
     Ok(m)
+}
+
+/// The system of one `(phi, E)` point as the sweep consumes it, slices and leads; `None`
+/// where the leads are closed. The one dispatch over the models.
+fn point_system(
+    model: &Model,
+    lattice: Lattice,
+    q: usize,
+    (phi, e): (f64, f64),
+) -> Result<Option<(Slices, LeadMatch)>, TransportError> {
+    let Lattice { lx, ly } = lattice;
+    Ok(match model {
+        Model::Wires(lead) => lead.wavenumber(e).map(|k| {
+            (
+                Slices::transverse(lx, ly, q, phi),
+                LeadMatch::chains(&vec![k; ly]),
+            )
+        }),
+        Model::Square => {
+            let modes = square_lead_modes(ly, phi, e).map_err(TransportError::Lead)?;
+            (modes.open > 0).then(|| {
+                let matching = Matching::new(&modes, ly, phi);
+                (matching.slices(lx, ly, q), matching.leads().clone())
+            })
+        }
+        Model::Spinful { j, k_up, k_down } => {
+            let k: Vec<f64> = [vec![*k_up; ly], vec![*k_down; ly]].concat();
+            Some((Slices::spinful(lx, ly, q, phi, *j), LeadMatch::chains(&k)))
+        }
+    })
 }
 
 /// `G` at one `(phi, E)` (e^2/h; both spins for the spinful model), 0 where the leads are
@@ -156,28 +197,23 @@ pub fn conductance_point(
     phi: f64,
     e: f64,
 ) -> Result<f64, TransportError> {
-    let Lattice { lx, ly } = lattice;
-    if v.len() != lx * ly {
-        return Err(TransportError::Potential {
-            len: v.len(),
-            expected: lx * ly,
-        });
-    }
-    match model {
-        Model::Wires(lead) => Ok(match lead.wavenumber(e) {
-            Some(k) => conductance_wires(v, lx, ly, phi, e, k, q),
-            None => 0.0,
-        }),
-        Model::Square => {
-            super::conductance_square(v, lattice, phi, e, q).map_err(TransportError::Lead)
-        }
-        Model::Spinful { j, k_up, k_down } => {
-            let m = magnetization(m, lattice)?;
-            Ok(super::conductance_spinful(
-                v, m, *j, lx, ly, phi, e, *k_up, *k_down, q,
-            ))
-        }
-    }
+    let m = checked(model, lattice, v, m)?;
+    checked_point(model, lattice, q, v, m, (phi, e))
+}
+
+/// [`conductance_point`] for arrays already [`checked`].
+fn checked_point(
+    model: &Model,
+    lattice: Lattice,
+    q: usize,
+    v: &[f64],
+    m: &[f64],
+    point: (f64, f64),
+) -> Result<f64, TransportError> {
+    Ok(match point_system(model, lattice, q, point)? {
+        Some((slices, leads)) => conductance_of(v, m, point.1, &slices, &leads),
+        None => 0.0,
+    })
 }
 
 /// `G[i_phi, j_E]` (row-major) for any model, parallel across points; `tick` is called once per
@@ -191,11 +227,11 @@ pub fn simulate_map(
     grid: &Grid,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<f64>, TransportError> {
+    let m = checked(model, lattice, v, m)?;
     (0..grid.len())
         .into_par_iter()
         .map(|p| {
-            let (phi, e) = grid.point(p);
-            let g = conductance_point(model, lattice, q, v, m, phi, e);
+            let g = checked_point(model, lattice, q, v, m, grid.point(p));
             tick();
             g
         })
@@ -214,41 +250,24 @@ pub struct Misfit {
 }
 
 /// The value of one point, its gradient in `V` added into `dv` and in `m` into `dm` (the
-/// spinful model), from the generated pullbacks (`d_ret = 1`).
+/// spinful model), from the generated pullback (`d_ret = 1`), for arrays already [`checked`].
 #[allow(clippy::too_many_arguments)]
 fn point_pullback(
     model: &Model,
     lattice: Lattice,
     q: usize,
     v: &[f64],
-    m: Option<&[f64]>,
-    (phi, e): (f64, f64),
+    m: &[f64],
+    point: (f64, f64),
     dv: &mut [f64],
     dm: &mut [f64],
 ) -> Result<f64, TransportError> {
-    let Lattice { lx, ly } = lattice;
-    match model {
-        Model::Wires(lead) => Ok(match lead.wavenumber(e) {
-            Some(k) => conductance_wires_pullback(v, lx, ly, phi, e, k, q, 1.0, dv),
-            None => 0.0,
-        }),
-        Model::Square => {
-            let modes = square_lead_modes(ly, phi, e).map_err(TransportError::Lead)?;
-            if modes.open == 0 {
-                return Ok(0.0);
-            }
-            let mm = Matching::new(&modes, ly, phi);
-            Ok(conductance_square_leads_pullback(
-                v, lx, ly, e, q, &mm, 1.0, dv,
-            ))
+    Ok(match point_system(model, lattice, q, point)? {
+        Some((slices, leads)) => {
+            conductance_of_pullback(v, m, point.1, &slices, &leads, 1.0, dv, dm)
         }
-        Model::Spinful { j, k_up, k_down } => {
-            let m = magnetization(m, lattice)?;
-            Ok(conductance_spinful_pullback(
-                v, m, *j, lx, ly, phi, e, *k_up, *k_down, q, 1.0, dv, dm,
-            ))
-        }
-    }
+        None => 0.0,
+    })
 }
 
 /// The map as a [`PointModel`] of the inverse kit: one `(phi, E)` point per point, the
@@ -264,9 +283,8 @@ struct MapPoints<'a> {
 }
 
 impl MapPoints<'_> {
-    fn split<'p>(&self, p: &'p [f64]) -> (&'p [f64], Option<&'p [f64]>) {
-        let (v, m) = p.split_at(self.nv);
-        (v, (self.nm > 0).then_some(m))
+    fn split<'p>(&self, p: &'p [f64]) -> (&'p [f64], &'p [f64]) {
+        p.split_at(self.nv)
     }
 }
 
@@ -280,8 +298,7 @@ impl PointModel for MapPoints<'_> {
     }
     fn value(&self, k: usize, p: &[f64]) -> Result<f64, TransportError> {
         let (v, m) = self.split(p);
-        let (phi, e) = self.grid.point(k);
-        conductance_point(self.model, self.lattice, self.q, v, m, phi, e)
+        checked_point(self.model, self.lattice, self.q, v, m, self.grid.point(k))
     }
     fn value_and_gradient(
         &self,
@@ -316,12 +333,7 @@ fn map_fit<'a>(
     target: &[f64],
     weights: Option<&[f64]>,
 ) -> Result<(MapPoints<'a>, LeastSquares, Vec<f64>), TransportError> {
-    if v.len() != lattice.lx * lattice.ly {
-        return Err(TransportError::Potential {
-            len: v.len(),
-            expected: lattice.lx * lattice.ly,
-        });
-    }
+    let m = checked(model, lattice, v, m)?;
     let fit = LeastSquares::new(target.to_vec(), weights.map(<[f64]>::to_vec))
         .map_err(TransportError::Fit)?;
     let points = MapPoints {
@@ -330,10 +342,10 @@ fn map_fit<'a>(
         q,
         grid,
         nv: v.len(),
-        nm: m.map_or(0, <[f64]>::len),
+        nm: m.len(),
     };
     fit.check(&points).map_err(TransportError::Fit)?;
-    let params = [v, m.unwrap_or(&[])].concat();
+    let params = [v, m].concat();
     Ok((points, fit, params))
 }
 

@@ -15,6 +15,7 @@ mod map;
 mod reconstruct;
 mod spin;
 mod square;
+mod sweep;
 mod tmm;
 
 pub use leads::*;
@@ -22,6 +23,7 @@ pub use map::*;
 pub use reconstruct::*;
 pub use spin::*;
 pub use square::*;
+pub use sweep::*;
 pub use tmm::*;
 
 /// Size of the scattering region.

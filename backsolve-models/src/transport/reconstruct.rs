@@ -98,13 +98,8 @@ impl std::error::Error for ReconstructionError {}
 impl Reconstruction {
     /// Check the shapes once, so that evaluations cannot fail.
     pub fn validate(&self) -> Result<(), ReconstructionError> {
-        let Lattice { lx, ly } = self.lattice;
-        if self.v.len() != lx * ly {
-            return Err(ReconstructionError::Transport(TransportError::Potential {
-                len: self.v.len(),
-                expected: lx * ly,
-            }));
-        }
+        super::map::checked(&self.model, self.lattice, &self.v, self.m.as_deref())
+            .map_err(ReconstructionError::Transport)?;
         if self.target.len() != self.grid.len() {
             return Err(ReconstructionError::Target {
                 len: self.target.len(),
@@ -129,17 +124,6 @@ impl Reconstruction {
         let spinful = matches!(self.model, Model::Spinful { .. });
         if self.unknown == Unknown::Magnetization && !(spinful && self.m.is_some()) {
             return Err(ReconstructionError::NotSpinful);
-        }
-        if spinful {
-            let len = self.m.as_ref().map_or(0, Vec::len);
-            if len != 3 * lx * ly {
-                return Err(ReconstructionError::Transport(
-                    TransportError::Magnetization {
-                        len,
-                        expected: 3 * lx * ly,
-                    },
-                ));
-            }
         }
         let len = self.landscape().len();
         if let Some(&index) = self.fixed.iter().find(|&&i| i >= len) {
