@@ -5,7 +5,8 @@
 
 use super::output::{write_json, write_npy};
 use super::plot::{
-    transpose, write_curves, write_panels, write_points, write_xy_curves, Axes, Panel, YAxis,
+    transpose, write_curves, write_panels, write_points, write_xy_curves, Axes, Heat, HeatAxis,
+    Panel, YAxis,
 };
 use super::progress::Progress;
 use backsolve::inverse::Options;
@@ -16,7 +17,7 @@ use backsolve::models::lattice::render::{momentum_image, real_image};
 use backsolve::models::lattice::structure::{
     displaced, g_distance, pair_distribution, triangular, Bins,
 };
-use backsolve::models::lattice::{Geometry, LatticeError};
+use backsolve::models::lattice::{Geometry, LatticeError, Quantity};
 use backsolve::SplitMix64;
 use plotters::style::RGBColor;
 use rayon::prelude::*;
@@ -352,22 +353,56 @@ fn write_images(out: &Path, g: &Geometry, configurations: &[&Vec<f64>]) -> Resul
         momentum.push(centred(momentum_image(g, positions).map_err(err)?));
     }
     let titles = ["truth", "start", "backsolution", "reverse Monte Carlo"];
-    for (file, images) in [("real_space.png", &real), ("momentum.png", &momentum)] {
+    let h = g.spacing();
+    let real_axes = Heat {
+        x: HeatAxis {
+            name: "x (lattice units)",
+            first: 0.0,
+            last: (p - 1) as f64 * h,
+        },
+        y: HeatAxis {
+            name: "y (lattice units)",
+            first: 0.0,
+            last: (p - 1) as f64 * h,
+        },
+        colour: "blurred density",
+        missing: None,
+    };
+    let k_axes = momentum_axes(g, g.quantity);
+    for (file, images, heat) in [
+        ("real_space.png", &real, &real_axes),
+        ("momentum.png", &momentum, &k_axes),
+    ] {
         // Rows of the images are x: transposed, x runs horizontally as in the configurations.
         let drawn: Vec<Vec<f64>> = images.iter().map(|v| transpose(v, p, p)).collect();
         let panels: Vec<Panel> = drawn
             .iter()
             .zip(titles)
-            .map(|(values, title)| Panel {
-                values,
-                rows: p,
-                cols: p,
-                title,
-            })
+            .map(|(values, title)| Panel::new(values, p, p, title))
             .collect();
-        write_panels(&out.join(file), &panels)?;
+        write_panels(&out.join(file), &panels, heat)?;
     }
     Ok(())
+}
+
+/// The axes of a momentum image with `k = 0` in the centre: `k = (i - P/2) 2π/L`.
+pub fn momentum_axes(g: &Geometry, quantity: Quantity) -> Heat<'static> {
+    let p = g.pixels as f64;
+    let dk = 2.0 * std::f64::consts::PI / g.side;
+    let axis = |name| HeatAxis {
+        name,
+        first: -(p / 2.0).floor() * dk,
+        last: (p - 1.0 - (p / 2.0).floor()) * dk,
+    };
+    Heat {
+        x: axis("k_x (1/lattice unit)"),
+        y: axis("k_y (1/lattice unit)"),
+        colour: match quantity {
+            Quantity::LogPower => "ln(1 + |F|^2)",
+            Quantity::Power => "|F|^2 / (P^2 N)",
+        },
+        missing: None,
+    }
 }
 
 fn report(s: &Summary, out: &Path) {

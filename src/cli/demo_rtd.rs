@@ -276,23 +276,32 @@ fn write_iv_outputs(
         profiles.push(u);
         profiles.push(biased);
     }
+    // At 0.3 V each profile is drawn in a lighter shade of its colour.
+    let lighter = |c: RGBColor| {
+        let mix = |v: u8| ((u16::from(v) + 2 * 200) / 3) as u8;
+        RGBColor(mix(c.0), mix(c.1), mix(c.2))
+    };
+    let labels: Vec<String> = names
+        .iter()
+        .flat_map(|n| [format!("{n}, 0 V"), format!("{n}, 0.3 V")])
+        .collect();
     let curves: Vec<(&[f64], RGBColor, &str)> = profiles
         .iter()
         .enumerate()
         .map(|(i, u)| {
-            let name = if i % 2 == 0 { names[i / 2] } else { "" };
-            (u.as_slice(), colours[i / 2], name)
+            let colour = if i % 2 == 0 {
+                colours[i / 2]
+            } else {
+                lighter(colours[i / 2])
+            };
+            (u.as_slice(), colour, labels[i].as_str())
         })
         .collect();
     write_curves(
         &out.join("potential.png"),
         &x,
         &curves,
-        axes(
-            "position (nm)",
-            "potential (eV) at 0 and 0.3 V",
-            YAxis::Linear,
-        ),
+        axes("position (nm)", "potential energy (eV)", YAxis::Linear),
     )
 }
 

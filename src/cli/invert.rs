@@ -5,7 +5,7 @@
 //! its own arrays and figures; the engine writes `cost.npy`, `cost.png` and `summary.json`.
 
 use super::output::{write_json, write_npy};
-use super::plot::{transpose, write_log_curves, write_panels, Panel};
+use super::plot::{transpose, write_log_curves, write_panels, Heat, HeatAxis, Panel};
 use backsolve::inverse::{resume, Method, Objective, Options, State, Stop};
 use backsolve::models::transport::{Reconstruction, Unknown};
 use backsolve::SplitMix64;
@@ -477,20 +477,21 @@ impl Problem for Reconstruction {
         write_panels(
             &out.join("maps.png"),
             &[
-                Panel {
-                    values: &self.target,
-                    rows,
-                    cols,
-                    title: "target G(phi, E)",
-                },
-                Panel {
-                    values: &fitted,
-                    rows,
-                    cols,
-                    title: "fitted G(phi, E)",
-                },
+                Panel::new(&self.target, rows, cols, "target G(phi, E)"),
+                Panel::new(&fitted, rows, cols, "fitted G(phi, E)"),
             ],
+            &map_axes(&self.grid),
         )
+    }
+}
+
+/// The axes of a conductance map `G[i_phi, j_E]`: E across, the flux up.
+pub fn map_axes(grid: &backsolve::models::transport::Grid) -> Heat<'static> {
+    Heat {
+        x: HeatAxis::of("Fermi energy E (t)", &grid.energies),
+        y: HeatAxis::of("flux phi per plaquette (h/e)", &grid.phis),
+        colour: "G (e^2/h)",
+        missing: None,
     }
 }
 
@@ -544,15 +545,21 @@ fn write_landscapes(
         let panels: Vec<Panel> = pictures
             .iter()
             .zip(panels)
-            .map(|(values, (title, _))| Panel {
-                values,
-                rows: l.ly,
-                cols: l.lx,
-                title,
-            })
+            .map(|(values, (title, _))| Panel::new(values, l.ly, l.lx, title))
             .collect();
         let path = out.join(format!("landscape{suffix}.png"));
-        write_panels(&path, &panels)?;
+        let heat = Heat {
+            x: HeatAxis::sites("site x", l.lx),
+            y: HeatAxis::sites("site y", l.ly),
+            colour: match (problem.unknown, suffix) {
+                (Unknown::Potential, _) => "V (t)",
+                (_, "_mx") => "m_x",
+                (_, "_my") => "m_y",
+                _ => "m_z",
+            },
+            missing: Some("fixed site (held at its starting value, not fitted)"),
+        };
+        write_panels(&path, &panels, &heat)?;
         written.push(path);
     }
     Ok(written)

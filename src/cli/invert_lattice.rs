@@ -36,10 +36,11 @@
 //! Fourier phases): the fitted positions are one configuration with the measured image.
 
 use super::config::OutputCfg;
+use super::demo_lattice::momentum_axes;
 use super::invert::{Job, Problem};
 use super::invert_config::OptimizerCfg;
 use super::output::{read_npy, write_json, write_npy};
-use super::plot::{transpose, write_panels, write_points, Panel};
+use super::plot::{transpose, write_panels, write_points, Heat, HeatAxis, Panel};
 use backsolve::inverse::Options;
 use backsolve::models::lattice::fit::{Constraints, ImageFit};
 use backsolve::models::lattice::render::momentum_image;
@@ -375,14 +376,18 @@ impl Problem for ImageInversion {
         let panels: Vec<Panel> = drawn
             .iter()
             .zip(titles)
-            .map(|(values, title)| Panel {
-                values,
-                rows: p,
-                cols: p,
-                title,
-            })
+            .map(|(values, title)| Panel::new(values, p, p, title))
             .collect();
-        write_panels(&out.join("momentum.png"), &panels)?;
+        let heat = if self.centred {
+            momentum_axes(&self.fit.geometry, self.fit.geometry.quantity)
+        } else {
+            Heat {
+                x: HeatAxis::sites("FFT index along x", p),
+                y: HeatAxis::sites("FFT index along y", p),
+                ..momentum_axes(&self.fit.geometry, self.fit.geometry.quantity)
+            }
+        };
+        write_panels(&out.join("momentum.png"), &panels, &heat)?;
         write_points(
             &out.join("positions.png"),
             self.fit.geometry.side,

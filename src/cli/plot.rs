@@ -1,5 +1,6 @@
 //! The PNG figures: curves with numbered axes, axis names and a legend; heat-map panels with
-//! titles and a numbered colour bar; atom configurations. Text comes from bitmap glyphs
+//! titles, numbered and named axes, a numbered and named colour bar, marks and a legend;
+//! atom configurations. Text comes from bitmap glyphs
 //! ([`super::text`]); every file is written atomically.
 
 use super::output::atomically;
@@ -120,6 +121,36 @@ fn value_range(values: impl Iterator<Item = f64>, scale: YAxis) -> (f64, f64) {
     }
 }
 
+/// A curve whose values span more than this many times the reference curves' span would
+/// flatten them: the range is clipped to the references'.
+const CLIP_FACTOR: f64 = 4.0;
+
+/// The plotted vertical range (mapped values) and whether it was clipped: the range of every
+/// curve, or, when that exceeds [`CLIP_FACTOR`] times the range of the reference (black) curves,
+/// the references' range widened by half its span on each side.
+fn clipped_range(curves: &[Curve], map: impl Fn(f64) -> f64, scale: YAxis) -> (f64, f64, bool) {
+    let all = value_range(
+        curves.iter().flat_map(|(c, ..)| c.iter()).map(|p| map(p.1)),
+        scale,
+    );
+    let references: Vec<f64> = curves
+        .iter()
+        .filter(|c| is_reference(&c.1))
+        .flat_map(|(c, ..)| c.iter().map(|p| map(p.1)))
+        .filter(|v| v.is_finite())
+        .collect();
+    if references.is_empty() || scale == YAxis::Log {
+        return (all.0, all.1, false);
+    }
+    let (rlo, rhi) = value_range(references.iter().copied(), YAxis::Linear);
+    let span = rhi - rlo;
+    if all.1 - all.0 <= CLIP_FACTOR * span {
+        return (all.0, all.1, false);
+    }
+    let (lo, hi) = (rlo - 0.5 * span, rhi + 0.5 * span);
+    (lo.max(all.0), hi.min(all.1), true)
+}
+
 /// Curves of `(x, y)` points each, 720 x 450 pixels: numbered axes, axis names, and a legend of
 /// the labelled curves in the top-right corner.
 pub fn write_xy_curves(path: &Path, curves: &[Curve], axes: Axes) -> Result<(), String> {
@@ -128,7 +159,7 @@ pub fn write_xy_curves(path: &Path, curves: &[Curve], axes: Axes) -> Result<(), 
         YAxis::Log => v.max(1e-300).log10(),
     };
     let points = || curves.iter().flat_map(|(c, ..)| c.iter());
-    let (lo, hi) = value_range(points().map(|p| map(p.1)), axes.scale);
+    let (lo, hi, clipped) = clipped_range(curves, map, axes.scale);
     let (x0, x1) = value_range(points().map(|p| p.0), YAxis::Linear);
     atomically(path, |tmp| {
         let err = fail(path);
@@ -163,12 +194,17 @@ pub fn write_xy_curves(path: &Path, curves: &[Curve], axes: Axes) -> Result<(), 
                 .draw_series(LineSeries::new(vec![(x, lo), (x, hi)], GUIDE))
                 .map_err(|e| err(&e))?;
         }
+        // Points outside a clipped range are left out, breaking their line.
         for (curve, colour, _) in curves {
-            let line = curve.iter().map(|&(x, y)| (x, map(y)));
+            let inside = |y: f64| (lo..=hi).contains(&y);
+            let segments = curve.split(|p| !inside(map(p.1))).filter(|s| !s.is_empty());
             let width = if is_reference(colour) { 1 } else { 2 };
-            chart
-                .draw_series(LineSeries::new(line, colour.stroke_width(width)))
-                .map_err(|e| err(&e))?;
+            for segment in segments {
+                let line = segment.iter().map(|&(x, y)| (x, map(y)));
+                chart
+                    .draw_series(LineSeries::new(line, colour.stroke_width(width)))
+                    .map_err(|e| err(&e))?;
+            }
         }
         // Targets, truths and measurements (black) get open markers on top, so a good fit
         // drawn over them leaves them visible.
@@ -176,7 +212,7 @@ pub fn write_xy_curves(path: &Path, curves: &[Curve], axes: Axes) -> Result<(), 
             if curve.len() <= MAX_MARKERS {
                 let marks = curve
                     .iter()
-                    .filter(|p| p.1.is_finite())
+                    .filter(|p| (lo..=hi).contains(&map(p.1)))
                     .map(|&(x, y)| Circle::new((x, map(y)), 3, colour.stroke_width(1)));
                 chart.draw_series(marks).map_err(|e| err(&e))?;
             }
@@ -208,12 +244,16 @@ pub fn write_xy_curves(path: &Path, curves: &[Curve], axes: Axes) -> Result<(), 
         let w = text::width(axes.x, 1);
         text::draw(&root, ((left + right - w) / 2, bottom + 26), axes.x, INK, 1)?;
         text::draw(&root, (8, 10), axes.y, INK, 1)?;
+        if clipped {
+            let note = "range clipped to the reference curve: some curves leave it";
+            text::draw(&root, (right - text::width(note, 1), 10), note, INK, 1)?;
+        }
         // The curves in pixels, sampled along each segment, to keep the legend off them.
         let mut traced = Vec::new();
         for (curve, ..) in curves {
             let pixels: Vec<(i32, i32)> = curve
                 .iter()
-                .filter(|p| p.1.is_finite())
+                .filter(|p| (lo..=hi).contains(&map(p.1)))
                 .map(|&(x, y)| chart.backend_coord(&(x, map(y))))
                 .collect();
             for pair in pixels.windows(2) {
@@ -300,7 +340,25 @@ fn ramp(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-/// One heat-map panel: `values[row][col]`, rows drawn bottom to top, and its title.
+/// What marks a cell of a heat map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// The true parameters (a white cross).
+    Truth,
+    /// A local minimum (a red ring).
+    Minimum,
+}
+
+impl Mark {
+    fn label(self) -> &'static str {
+        match self {
+            Mark::Truth => "truth",
+            Mark::Minimum => "local minimum",
+        }
+    }
+}
+
+/// One heat-map panel: `values[row][col]`, rows drawn bottom to top, its title and marked cells.
 pub struct Panel<'a> {
     /// Row-major values.
     pub values: &'a [f64],
@@ -310,6 +368,66 @@ pub struct Panel<'a> {
     pub cols: usize,
     /// Drawn above the panel.
     pub title: &'a str,
+    /// Cells marked `(row, col, mark)`.
+    pub marks: &'a [(usize, usize, Mark)],
+}
+
+impl<'a> Panel<'a> {
+    /// A panel without marks.
+    pub fn new(values: &'a [f64], rows: usize, cols: usize, title: &'a str) -> Panel<'a> {
+        Panel {
+            values,
+            rows,
+            cols,
+            title,
+            marks: &[],
+        }
+    }
+}
+
+/// A heat map's axis: its name with unit, and the values at the centres of the first and the
+/// last cell.
+#[derive(Clone, Copy, Debug)]
+pub struct HeatAxis<'a> {
+    /// Name and unit.
+    pub name: &'a str,
+    /// The value at the first cell's centre.
+    pub first: f64,
+    /// The value at the last cell's centre.
+    pub last: f64,
+}
+
+impl<'a> HeatAxis<'a> {
+    /// Cells numbered `0..n` (lattice sites).
+    pub fn sites(name: &'a str, n: usize) -> HeatAxis<'a> {
+        HeatAxis {
+            name,
+            first: 0.0,
+            last: n.saturating_sub(1) as f64,
+        }
+    }
+
+    /// The first and last of `values`.
+    pub fn of(name: &'a str, values: &[f64]) -> HeatAxis<'a> {
+        HeatAxis {
+            name,
+            first: values.first().copied().unwrap_or(0.0),
+            last: values.last().copied().unwrap_or(0.0),
+        }
+    }
+}
+
+/// What a heat map's axes and colours mean.
+#[derive(Clone, Copy, Debug)]
+pub struct Heat<'a> {
+    /// Horizontal axis (columns).
+    pub x: HeatAxis<'a>,
+    /// Vertical axis (rows, drawn bottom to top).
+    pub y: HeatAxis<'a>,
+    /// The colour bar's name with unit.
+    pub colour: &'a str,
+    /// What grey (NaN) cells are, said in the legend.
+    pub missing: Option<&'a str>,
 }
 
 /// `values` (`rows x cols`, row-major) transposed, so that a landscape stored `[x, y]` is drawn
@@ -329,7 +447,9 @@ fn range(panels: &[Panel]) -> (f64, f64) {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         });
-    if hi > lo {
+    if !(lo.is_finite() && hi.is_finite()) {
+        (0.0, 1.0)
+    } else if hi > lo {
         (lo, hi)
     } else {
         (lo, lo + 1.0)
@@ -339,24 +459,103 @@ fn range(panels: &[Panel]) -> (f64, f64) {
 /// Colour of a cell whose value is NaN (a fixed site, left out of the colour scale).
 const NOT_SHOWN: RGBColor = RGBColor(200, 200, 200);
 
-/// Heat maps side by side on one colour scale, each under its title, with a colour bar on the
-/// right numbered at its ends; each cell a block of pixels, NaN cells grey. Panels of one figure
-/// share their shape.
-pub fn write_panels(path: &Path, panels: &[Panel]) -> Result<(), String> {
+/// Round ticks of an axis and their offsets in cells from the first cell's centre.
+fn cell_ticks(axis: &HeatAxis, cells: usize, count: usize) -> Vec<(f64, f64)> {
+    let step = if cells > 1 {
+        (axis.last - axis.first) / (cells - 1) as f64
+    } else {
+        0.0
+    };
+    if step == 0.0 || !step.is_finite() {
+        return vec![(axis.first, 0.0)];
+    }
+    let (lo, hi) = (axis.first.min(axis.last), axis.first.max(axis.last));
+    nice_ticks(lo, hi, count)
+        .into_iter()
+        .map(|t| (t, (t - axis.first) / step))
+        .collect()
+}
+
+fn draw_mark<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    size: i32,
+    mark: Mark,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let r = size.clamp(3, 8);
+    match mark {
+        Mark::Truth => {
+            for (dx, dy) in [(1, 1), (1, -1)] {
+                let line = [(x - r * dx, y - r * dy), (x + r * dx, y + r * dy)];
+                root.draw(&PathElement::new(line, BLACK.stroke_width(4)))
+                    .map_err(e)?;
+                root.draw(&PathElement::new(line, WHITE.stroke_width(2)))
+                    .map_err(e)?;
+            }
+        }
+        Mark::Minimum => {
+            root.draw(&Circle::new((x, y), r, WHITE.stroke_width(3)))
+                .map_err(e)?;
+            root.draw(&Circle::new(
+                (x, y),
+                r,
+                RGBColor(220, 30, 30).stroke_width(2),
+            ))
+            .map_err(e)?;
+        }
+    }
+    Ok(())
+}
+
+/// Heat maps side by side on one colour scale, each under its title, with numbered axes named
+/// by `heat` (y numbered on the first panel) and a numbered, named colour bar on the right; each
+/// cell a block of pixels, NaN cells grey and explained in a legend below, marked cells with
+/// their marks (also in the legend). Panels of one figure share their shape.
+pub fn write_panels(path: &Path, panels: &[Panel], heat: &Heat) -> Result<(), String> {
     let (rows, cols) = (panels[0].rows, panels[0].cols);
     let cell = (480 / cols.max(rows).max(1)).clamp(2, 40) as i32;
     let (w, h) = (cols as i32 * cell, rows as i32 * cell);
-    let (gap, bar, head, numbers) = (12, 24, 18, 80);
-    let width = panels.len() as i32 * (w + gap) + bar + numbers;
     let (lo, hi) = range(panels);
+    let y_ticks = cell_ticks(&heat.y, rows, 6);
+    let x_ticks = cell_ticks(&heat.x, cols, 5);
+    let label_width = y_ticks
+        .iter()
+        .map(|(t, _)| text::width(&number(*t), 1))
+        .max()
+        .unwrap_or(0);
+    let colour_ticks = nice_ticks(lo, hi, 5);
+    let colour_width = colour_ticks
+        .iter()
+        .map(|t| text::width(&number(*t), 1))
+        .max()
+        .unwrap_or(0);
+    let (gap, bar) = (16, 20);
+    let left0 = label_width + 12;
+    let head = 32;
+    let marks: Vec<Mark> = [Mark::Truth, Mark::Minimum]
+        .into_iter()
+        .filter(|m| panels.iter().any(|p| p.marks.iter().any(|k| k.2 == *m)))
+        .collect();
+    let has_missing =
+        heat.missing.is_some() && panels.iter().any(|p| p.values.iter().any(|v| v.is_nan()));
+    let legend = if marks.is_empty() && !has_missing {
+        0
+    } else {
+        18
+    };
+    let bottom_space = 40 + legend;
+    let bar_left = left0 + panels.len() as i32 * (w + gap);
+    let width = bar_left + bar + 8 + colour_width.max(text::width(heat.colour, 1) - bar) + 12;
+    let height = head + h + bottom_space;
     atomically(path, |tmp| {
         let err = fail(path);
-        let root =
-            BitMapBackend::new(tmp, (width as u32, (h + head + 4) as u32)).into_drawing_area();
+        let root = BitMapBackend::new(tmp, (width as u32, height as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
+        text::draw(&root, (4, 4), heat.y.name, INK, 1)?;
         for (k, panel) in panels.iter().enumerate() {
-            let left = k as i32 * (w + gap);
-            text::draw(&root, (left, 4), panel.title, INK, 1)?;
+            let left = left0 + k as i32 * (w + gap);
+            text::draw(&root, (left, 18), panel.title, INK, 1)?;
             for r in 0..rows {
                 for c in 0..cols {
                     let value = panel.values[r * cols + c];
@@ -374,38 +573,98 @@ pub fn write_panels(path: &Path, panels: &[Panel]) -> Result<(), String> {
                     .map_err(|e| err(&e))?;
                 }
             }
+            for &(r, c, mark) in panel.marks {
+                let centre = (
+                    left + c as i32 * cell + cell / 2,
+                    head + (rows - 1 - r) as i32 * cell + cell / 2,
+                );
+                draw_mark(&root, centre, cell / 2, mark)?;
+            }
+            root.draw(&Rectangle::new([(left, head), (left + w, head + h)], FRAME))
+                .map_err(|e| err(&e))?;
+            for &(t, offset) in &x_ticks {
+                let px = left + ((offset + 0.5) * cell as f64) as i32;
+                root.draw(&PathElement::new([(px, head + h), (px, head + h + 4)], INK))
+                    .map_err(|e| err(&e))?;
+                let label = number(t);
+                text::draw(
+                    &root,
+                    (px - text::width(&label, 1) / 2, head + h + 7),
+                    &label,
+                    INK,
+                    1,
+                )?;
+            }
+            let name_x = left + (w - text::width(heat.x.name, 1)) / 2;
+            text::draw(
+                &root,
+                (name_x.max(left), head + h + 22),
+                heat.x.name,
+                INK,
+                1,
+            )?;
         }
-        let x0 = panels.len() as i32 * (w + gap);
+        for &(t, offset) in &y_ticks {
+            let py = head + h - ((offset + 0.5) * cell as f64) as i32;
+            root.draw(&PathElement::new([(left0 - 4, py), (left0, py)], INK))
+                .map_err(|e| err(&e))?;
+            let label = number(t);
+            text::draw(
+                &root,
+                (left0 - 6 - text::width(&label, 1), py - 4),
+                &label,
+                INK,
+                1,
+            )?;
+        }
         for py in 0..h {
             let t = 1.0 - py as f64 / h.max(1) as f64;
             root.draw(&Rectangle::new(
-                [(x0, head + py), (x0 + bar, head + py + 1)],
+                [(bar_left, head + py), (bar_left + bar, head + py + 1)],
                 ramp(t).filled(),
             ))
             .map_err(|e| err(&e))?;
         }
-        text::draw(&root, (x0 + bar + 6, head), &number(hi), INK, 1)?;
-        text::draw(&root, (x0 + bar + 6, head + h - 8), &number(lo), INK, 1)
+        text::draw(&root, (bar_left, 18), heat.colour, INK, 1)?;
+        for &t in &colour_ticks {
+            let py = head + h - ((t - lo) / (hi - lo) * h as f64) as i32;
+            root.draw(&PathElement::new(
+                [(bar_left + bar, py), (bar_left + bar + 4, py)],
+                INK,
+            ))
+            .map_err(|e| err(&e))?;
+            text::draw(&root, (bar_left + bar + 7, py - 4), &number(t), INK, 1)?;
+        }
+        let mut x = left0;
+        let y = head + h + 40;
+        if let (true, Some(missing)) = (has_missing, heat.missing) {
+            root.draw(&Rectangle::new(
+                [(x, y), (x + 10, y + 10)],
+                NOT_SHOWN.filled(),
+            ))
+            .map_err(|e| err(&e))?;
+            text::draw(&root, (x + 16, y + 1), missing, INK, 1)?;
+            x += 16 + text::width(missing, 1) + 24;
+        }
+        for mark in marks {
+            draw_mark(&root, (x + 5, y + 5), 5, mark)?;
+            text::draw(&root, (x + 16, y + 1), mark.label(), INK, 1)?;
+            x += 16 + text::width(mark.label(), 1) + 24;
+        }
+        root.present().map_err(|e| err(&e))
     })
 }
 
-/// One titled heat map of `values[row][col]` (rows drawn bottom to top), with a colour bar.
+/// One titled heat map of `values[row][col]` (rows drawn bottom to top), with its axes and a
+/// colour bar.
 pub fn write_heatmap(
     path: &Path,
     values: &[f64],
-    rows: usize,
-    cols: usize,
+    (rows, cols): (usize, usize),
     title: &str,
+    heat: &Heat,
 ) -> Result<(), String> {
-    write_panels(
-        path,
-        &[Panel {
-            values,
-            rows,
-            cols,
-            title,
-        }],
-    )
+    write_panels(path, &[Panel::new(values, rows, cols, title)], heat)
 }
 
 /// A titled panel of atoms: sets of positions (`[x0, y0, x1, y1, ..]`), each in its colour.
@@ -444,7 +703,44 @@ pub fn write_points(path: &Path, side: f64, panels: &[AtomPanel]) -> Result<(), 
 
 #[cfg(test)]
 mod tests {
-    use super::nice_ticks;
+    use super::{cell_ticks, clipped_range, nice_ticks, HeatAxis, YAxis};
+    use plotters::style::RGBColor;
+
+    #[test]
+    fn one_wild_curve_does_not_flatten_the_reference() {
+        let truth: Vec<(f64, f64)> = (0..10).map(|i| (i as f64, (i % 3) as f64)).collect();
+        let tame: Vec<(f64, f64)> = truth.iter().map(|&(x, y)| (x, y + 0.5)).collect();
+        let wild: Vec<(f64, f64)> = truth.iter().map(|&(x, y)| (x, 1e3 * y)).collect();
+        let black = RGBColor(0, 0, 0);
+        let blue = RGBColor(0, 0, 255);
+        let (lo, hi, clipped) = clipped_range(
+            &[(&truth, black, "truth"), (&tame, blue, "a")],
+            |v| v,
+            YAxis::Linear,
+        );
+        assert!(!clipped && lo < 0.0 && hi > 2.5, "{lo} {hi}");
+        let (lo, hi, clipped) = clipped_range(
+            &[(&truth, black, "truth"), (&wild, blue, "b")],
+            |v| v,
+            YAxis::Linear,
+        );
+        assert!(clipped, "a curve 1000 times larger is clipped");
+        assert!(lo < 0.0 && (3.0..4.0).contains(&hi), "{lo} {hi}");
+    }
+
+    #[test]
+    fn heat_map_ticks_sit_on_cell_centres() {
+        let axis = HeatAxis {
+            name: "E",
+            first: -1.0,
+            last: 1.0,
+        };
+        // 21 cells from -1 to 1: a cell every 0.1, ticks at round values.
+        let ticks = cell_ticks(&axis, 21, 5);
+        assert!(ticks.contains(&(0.0, 10.0)), "{ticks:?}");
+        assert!(ticks.iter().all(|(_, c)| (0.0..=20.0).contains(c)));
+        assert_eq!(cell_ticks(&axis, 1, 5), vec![(-1.0, 0.0)]);
+    }
 
     #[test]
     fn ticks_are_round_and_inside() {

@@ -265,9 +265,9 @@ pub fn run(config: &Path, out: Option<&Path>) -> Result<(), String> {
     write_heatmap(
         &stage.path().join("G.png"),
         &g,
-        rows,
-        cols,
-        "G(phi, E) (e^2/h): phi up, E right",
+        (rows, cols),
+        "conductance G(phi, E)",
+        &super::invert::map_axes(&run.grid),
     )?;
     stage.commit()?;
     let (npy, png) = (run.out.join("G.npy"), run.out.join("G.png"));

@@ -12,7 +12,7 @@
 use super::demo::{self, Case, MethodName, Settings};
 use super::invert;
 use super::output::write_npy;
-use super::plot::{write_log_curves, write_panels, Panel};
+use super::plot::{write_log_curves, write_panels, Heat, HeatAxis, Mark, Panel};
 use super::progress::Progress;
 use backsolve::inverse::{minimize, Objective, Options, Stop};
 use backsolve::models::transport::{simulate_map, Grid, Lattice};
@@ -72,16 +72,36 @@ fn slices(out: &Path) -> Result<String, String> {
     // Two interior sites, as in the paper's figure.
     let (a, b) = (4 * lattice.ly + 5, 6 * lattice.ly + 3);
     let targets = [
-        ("dense_map", demo::default_grid()),
+        (
+            "dense_map",
+            demo::default_grid(),
+            "cost of the whole map (31 phi x 21 E)",
+        ),
         (
             "sparse_phi_fixed_e",
             Grid::linspace((0.0, 0.1, 6), (0.5, 0.5, 1)),
+            "cost of 6 fluxes at E = 0.5 t",
         ),
         (
             "dense_phi_fixed_e",
             Grid::linspace((0.0, 0.5, 201), (0.5, 0.5, 1)),
+            "cost of 201 fluxes at E = 0.5 t",
         ),
     ];
+    let heat = Heat {
+        x: HeatAxis {
+            name: "V(4, 5) - truth (units of W)",
+            first: -SLICE_HALF_WIDTH,
+            last: SLICE_HALF_WIDTH,
+        },
+        y: HeatAxis {
+            name: "V(6, 3) - truth (units of W)",
+            first: -SLICE_HALF_WIDTH,
+            last: SLICE_HALF_WIDTH,
+        },
+        colour: "log10 cost",
+        missing: None,
+    };
     let mut table = String::from(
         "| target data | points | local minima on the slice | deepest non-global minimum (cost) |\n|---|---|---|---|\n",
     );
@@ -90,7 +110,7 @@ fn slices(out: &Path) -> Result<String, String> {
         targets.len() * SLICE_POINTS * SLICE_POINTS,
         "evaluations",
     );
-    for (name, grid) in targets {
+    for (name, grid, title) in targets {
         let mut problem = base.problem.clone();
         problem.target = simulate_map(&problem.model, lattice, 4, &truth, None, &grid, &|| ())
             .map_err(|e| e.to_string())?;
@@ -117,21 +137,24 @@ fn slices(out: &Path) -> Result<String, String> {
             .filter(|c| *c > 0.0)
             .fold(f64::INFINITY, f64::min);
         let logs: Vec<f64> = costs.iter().map(|c| c.max(floor).log10()).collect();
-        write_panels(
-            &out.join(format!("slice_{name}.png")),
-            &[Panel {
-                values: &logs,
-                rows: SLICE_POINTS,
-                cols: SLICE_POINTS,
-                title: "log10 cost on the slice",
-            }],
-        )?;
+        let centre = SLICE_POINTS / 2;
+        let minima = local_minima(&costs, SLICE_POINTS);
+        let mut marks: Vec<(usize, usize, Mark)> = minima
+            .iter()
+            .filter(|&&(i, j, _)| (i, j) != (centre, centre))
+            .map(|&(i, j, _)| (j, i, Mark::Minimum))
+            .collect();
+        marks.push((centre, centre, Mark::Truth));
+        let panel = Panel {
+            marks: &marks,
+            ..Panel::new(&logs, SLICE_POINTS, SLICE_POINTS, title)
+        };
+        write_panels(&out.join(format!("slice_{name}.png")), &[panel], &heat)?;
         write_npy(
             &out.join(format!("slice_{name}.npy")),
             &costs,
             &[SLICE_POINTS as u64, SLICE_POINTS as u64],
         )?;
-        let minima = local_minima(&costs, SLICE_POINTS);
         let spurious = minima
             .iter()
             .filter(|&&(i, j, _)| (i, j) != (SLICE_POINTS / 2, SLICE_POINTS / 2))
