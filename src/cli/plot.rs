@@ -647,6 +647,12 @@ pub fn write_panels(path: &Path, panels: &[Panel], heat: &Heat) -> Result<(), St
             x += 16 + text::width(missing, 1) + 24;
         }
         for mark in marks {
+            // The white cross needs a dark ground to be seen.
+            root.draw(&Rectangle::new(
+                [(x - 1, y - 1), (x + 11, y + 11)],
+                ramp(0.0).filled(),
+            ))
+            .map_err(|e| err(&e))?;
             draw_mark(&root, (x + 5, y + 5), 5, mark)?;
             text::draw(&root, (x + 16, y + 1), mark.label(), INK, 1)?;
             x += 16 + text::width(mark.label(), 1) + 24;

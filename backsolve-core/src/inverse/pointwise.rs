@@ -9,6 +9,29 @@
 //! bit for bit at any thread count.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by [`request_stop`]: the points of a fit not yet started are skipped.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Ask every pointwise fit running in this process to stop (a Ctrl-C handler's call): its points
+/// not yet started are skipped and the evaluation returns a NaN cost with a zero gradient, which
+/// every optimizer rejects as no decrease. A long evaluation so ends within one point's time and
+/// the optimizer's observer sees the request at the end of the epoch; the epoch's state is
+/// meaningless and must not be kept. [`LeastSquares::predict`] never skips.
+pub fn request_stop() {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+/// Withdraw a [`request_stop`] (before writing results, or before the next run).
+pub fn clear_stop() {
+    STOP.store(false, Ordering::SeqCst);
+}
+
+/// Whether a stop was requested.
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
 
 /// A model evaluated independently at many points.
 pub trait PointModel: Sync {
@@ -164,9 +187,17 @@ impl LeastSquares {
         map_points(model.points(), model.parallel(), |k| model.value(k, params))
     }
 
-    /// The cost `C`.
+    /// The cost `C` (NaN after a [`request_stop`]).
     pub fn cost<M: PointModel>(&self, model: &M, params: &[f64]) -> Result<f64, M::Error> {
-        let y = Self::predict(model, params)?;
+        let y = map_points(model.points(), model.parallel(), |k| {
+            if stop_requested() {
+                return Ok(None);
+            }
+            model.value(k, params).map(Some)
+        })?;
+        let Some(y) = y.into_iter().collect::<Option<Vec<f64>>>() else {
+            return Ok(f64::NAN);
+        };
         let n = self.target.len().max(1) as f64;
         let mut cost = 0.0;
         for (k, (y, t)) in y.iter().zip(&self.target).enumerate() {
@@ -176,7 +207,8 @@ impl LeastSquares {
         Ok(cost)
     }
 
-    /// The cost `C` and its gradient with respect to the model's parameters.
+    /// The cost `C` and its gradient with respect to the model's parameters (NaN and zero
+    /// after a [`request_stop`]).
     pub fn cost_and_gradient<M: PointModel>(
         &self,
         model: &M,
@@ -184,9 +216,17 @@ impl LeastSquares {
     ) -> Result<(f64, Vec<f64>), M::Error> {
         let np = model.params();
         let per_point = map_points(model.points(), model.parallel(), |k| {
+            if stop_requested() {
+                return Ok(None);
+            }
             let mut g = vec![0.0; np];
-            model.value_and_gradient(k, params, &mut g).map(|y| (y, g))
+            model
+                .value_and_gradient(k, params, &mut g)
+                .map(|y| Some((y, g)))
         })?;
+        let Some(per_point) = per_point.into_iter().collect::<Option<Vec<_>>>() else {
+            return Ok((f64::NAN, vec![0.0; np]));
+        };
         let n = self.target.len().max(1) as f64;
         let (mut cost, mut grad) = (0.0, vec![0.0; np]);
         // In point order: the same sum at any thread count (a parallel reduction's tree
@@ -199,5 +239,58 @@ impl LeastSquares {
             grad.iter_mut().zip(g).for_each(|(a, d)| *a += s * d);
         }
         Ok((cost, grad))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// `y_k = k p_0`, counting its evaluations.
+    struct Counted(AtomicUsize);
+
+    impl PointModel for Counted {
+        type Error = ();
+        fn points(&self) -> usize {
+            50
+        }
+        fn params(&self) -> usize {
+            1
+        }
+        fn value(&self, k: usize, p: &[f64]) -> Result<f64, ()> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(k as f64 * p[0])
+        }
+        fn value_and_gradient(&self, k: usize, p: &[f64], g: &mut [f64]) -> Result<f64, ()> {
+            g[0] += k as f64;
+            self.value(k, p)
+        }
+    }
+
+    // The only test of this binary that touches the process-wide request.
+    #[test]
+    fn a_stop_request_skips_the_points_of_costs_but_not_of_predictions() {
+        let model = Counted(AtomicUsize::new(0));
+        let fit = LeastSquares::new(vec![1.0; 50], None).unwrap();
+        let cost = fit.cost(&model, &[0.5]).unwrap();
+        assert!(cost.is_finite() && model.0.load(Ordering::SeqCst) == 50);
+        request_stop();
+        let skipped = fit.cost(&model, &[0.5]).unwrap();
+        let (with_gradient, grad) = fit.cost_and_gradient(&model, &[0.5]).unwrap();
+        let predicted = LeastSquares::predict(&model, &[0.5]).unwrap();
+        clear_stop();
+        assert!(
+            skipped.is_nan() && with_gradient.is_nan(),
+            "NaN costs: no decrease"
+        );
+        assert_eq!(grad, vec![0.0]);
+        assert_eq!(
+            model.0.load(Ordering::SeqCst),
+            100,
+            "only the prediction evaluated"
+        );
+        assert_eq!(predicted[3], 1.5);
+        assert_eq!(fit.cost(&model, &[0.5]).unwrap(), cost, "cleared");
     }
 }
