@@ -321,57 +321,92 @@ impl PointModel for MapPoints<'_> {
     }
 }
 
-/// The map's points and the fit of `target`, after checking the shapes.
-#[allow(clippy::too_many_arguments)]
-fn map_fit<'a>(
+/// A target map and what scores landscapes against it: the system, the grid and the kit's
+/// least-squares fit, checked once and evaluated at many landscapes.
+#[derive(Clone, Debug)]
+pub struct MapFit<'a> {
     model: &'a Model,
     lattice: Lattice,
     q: usize,
-    v: &[f64],
-    m: Option<&[f64]>,
     grid: &'a Grid,
-    target: &[f64],
-    weights: Option<&[f64]>,
-) -> Result<(MapPoints<'a>, LeastSquares, Vec<f64>), TransportError> {
-    let m = checked(model, lattice, v, m)?;
-    let fit = LeastSquares::new(target.to_vec(), weights.map(<[f64]>::to_vec))
-        .map_err(TransportError::Fit)?;
-    let points = MapPoints {
-        model,
-        lattice,
-        q,
-        grid,
-        nv: v.len(),
-        nm: m.len(),
-    };
-    fit.check(&points).map_err(TransportError::Fit)?;
-    let params = [v, m].concat();
-    Ok((points, fit, params))
+    fit: LeastSquares,
 }
 
-/// The misfit `C = (1/N) Σ_p w_p (G_p - target_p)²` of a map alone (see
-/// [`misfit_and_gradient`]).
-#[allow(clippy::too_many_arguments)]
-pub fn misfit(
-    model: &Model,
-    lattice: Lattice,
-    q: usize,
-    v: &[f64],
-    m: Option<&[f64]>,
-    grid: &Grid,
-    target: &[f64],
-    weights: Option<&[f64]>,
-) -> Result<f64, TransportError> {
-    let (points, fit, params) = map_fit(model, lattice, q, v, m, grid, target, weights)?;
-    fit.cost(&points, &params)
+impl<'a> MapFit<'a> {
+    /// The fit of `target` (`G[i_phi, j_E]` on `grid`) with optional weights (`1/sigma_p²`);
+    /// a target or weights of the wrong shape, non-finite or negative, is a
+    /// [`TransportError::Fit`].
+    pub fn new(
+        model: &'a Model,
+        lattice: Lattice,
+        q: usize,
+        grid: &'a Grid,
+        target: &[f64],
+        weights: Option<&[f64]>,
+    ) -> Result<MapFit<'a>, TransportError> {
+        let fit = LeastSquares::new(target.to_vec(), weights.map(<[f64]>::to_vec))
+            .map_err(TransportError::Fit)?;
+        if target.len() != grid.len() {
+            return Err(TransportError::Fit(FitError::Points {
+                model: grid.len(),
+                target: target.len(),
+            }));
+        }
+        Ok(MapFit {
+            model,
+            lattice,
+            q,
+            grid,
+            fit,
+        })
+    }
+
+    /// The map's points for the landscapes `v`, `m` (checked), and the parameter vector.
+    fn points(
+        &self,
+        v: &[f64],
+        m: Option<&[f64]>,
+    ) -> Result<(MapPoints<'a>, Vec<f64>), TransportError> {
+        let m = checked(self.model, self.lattice, v, m)?;
+        let points = MapPoints {
+            model: self.model,
+            lattice: self.lattice,
+            q: self.q,
+            grid: self.grid,
+            nv: v.len(),
+            nm: m.len(),
+        };
+        Ok((points, [v, m].concat()))
+    }
+
+    /// The misfit `C = (1/N) Σ_p w_p (G_p - target_p)²` of the map of `v` (and `m`).
+    pub fn misfit(&self, v: &[f64], m: Option<&[f64]>) -> Result<f64, TransportError> {
+        let (points, params) = self.points(v, m)?;
+        self.fit.cost(&points, &params)
+    }
+
+    /// The misfit and its gradient with respect to the potential (and the magnetization, for
+    /// the spinful model): each point's `G` and gradient from one generated pullback with
+    /// `d_ret = 1`, parallel across points, summed in grid order (bit-identical at any thread
+    /// count).
+    pub fn misfit_and_gradient(
+        &self,
+        v: &[f64],
+        m: Option<&[f64]>,
+    ) -> Result<Misfit, TransportError> {
+        let (points, params) = self.points(v, m)?;
+        let (cost, mut grad) = self.fit.cost_and_gradient(&points, &params)?;
+        let grad_m = grad.split_off(v.len());
+        Ok(Misfit {
+            cost,
+            grad_v: grad,
+            grad_m: m.map(|_| grad_m),
+        })
+    }
 }
 
-/// The misfit `C = (1/N) Σ_p w_p (G_p - target_p)²` of a map and its gradient with respect to
-/// the potential (and the magnetization, for the spinful model): a pointwise least-squares fit
-/// of the inverse kit, each point's `G` and gradient from one generated pullback with
-/// `d_ret = 1`, parallel across points, summed in grid order (bit-identical at any thread
-/// count). `weights` defaults to 1 (use `1/sigma_p²` for measured data); a target or weights of
-/// the wrong shape, non-finite or negative, is a [`TransportError::Fit`].
+/// [`MapFit::misfit_and_gradient`] of a map fitted once: the misfit of `target` and its
+/// gradient at `v` (and `m`).
 #[allow(clippy::too_many_arguments)]
 pub fn misfit_and_gradient(
     model: &Model,
@@ -383,12 +418,5 @@ pub fn misfit_and_gradient(
     target: &[f64],
     weights: Option<&[f64]>,
 ) -> Result<Misfit, TransportError> {
-    let (points, fit, params) = map_fit(model, lattice, q, v, m, grid, target, weights)?;
-    let (cost, mut grad) = fit.cost_and_gradient(&points, &params)?;
-    let grad_m = grad.split_off(v.len());
-    Ok(Misfit {
-        cost,
-        grad_v: grad,
-        grad_m: m.map(|_| grad_m),
-    })
+    MapFit::new(model, lattice, q, grid, target, weights)?.misfit_and_gradient(v, m)
 }

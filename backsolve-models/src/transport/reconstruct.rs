@@ -1,12 +1,12 @@
 //! Backsolution of a landscape from a conductance map (seed 000, sections III.1–III.2): the
-//! misfit of [`super::misfit_and_gradient`] as an [`Objective`] over the unknown sites.
+//! misfit of [`super::MapFit`] as an [`Objective`] over the unknown sites.
 //!
 //! Some sites are held fixed: the paper's "notch" (a large potential at one corner, breaking the
 //! mirror symmetries of a two-terminal map, section IV.1) and, for the magnetization, one pinned
 //! moment — with spin-resolved wire leads `G` is unchanged by a global spin rotation about `z`,
 //! so without a known moment the in-plane directions are undetermined.
 
-use super::{misfit_and_gradient, simulate_map, Grid, Lattice, Model, TransportError};
+use super::{simulate_map, Grid, Lattice, MapFit, Model, TransportError};
 use backsolve_core::inverse::{Objective, Regularizer};
 
 /// Which landscape is unknown.
@@ -208,20 +208,28 @@ impl Reconstruction {
     }
 }
 
-impl Objective for Reconstruction {
-    fn value_and_gradient(&mut self, params: &[f64]) -> (f64, Vec<f64>) {
-        let (v, m) = self.arrays(params);
-        let fit = misfit_and_gradient(
+impl Reconstruction {
+    /// The kit's fit of the target map (cheap beside one evaluation: a copy of the target).
+    fn map_fit(&self) -> MapFit<'_> {
+        MapFit::new(
             &self.model,
             self.lattice,
             self.q,
-            &v,
-            m.as_deref(),
             &self.grid,
             &self.target,
             self.weights.as_deref(),
         )
-        .expect("validated by Reconstruction::validate");
+        .expect("validated by Reconstruction::validate")
+    }
+}
+
+impl Objective for Reconstruction {
+    fn value_and_gradient(&mut self, params: &[f64]) -> (f64, Vec<f64>) {
+        let (v, m) = self.arrays(params);
+        let fit = self
+            .map_fit()
+            .misfit_and_gradient(&v, m.as_deref())
+            .expect("validated by Reconstruction::validate");
         let (full, mut grad) = match self.unknown {
             Unknown::Potential => (v, fit.grad_v),
             Unknown::Magnetization => (m.unwrap_or_default(), fit.grad_m.unwrap_or_default()),
@@ -232,17 +240,10 @@ impl Objective for Reconstruction {
 
     fn value(&mut self, params: &[f64]) -> f64 {
         let (v, m) = self.arrays(params);
-        let cost = super::misfit(
-            &self.model,
-            self.lattice,
-            self.q,
-            &v,
-            m.as_deref(),
-            &self.grid,
-            &self.target,
-            self.weights.as_deref(),
-        )
-        .expect("validated by Reconstruction::validate");
+        let cost = self
+            .map_fit()
+            .misfit(&v, m.as_deref())
+            .expect("validated by Reconstruction::validate");
         let full = self.landscape_of(params);
         let mut scratch = vec![0.0; full.len()];
         cost + self.regularize(&full, &mut scratch)
