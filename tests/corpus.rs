@@ -919,3 +919,39 @@ fn struct_adjoint_has_the_parameter_shape() {
     assert_eq!(d.n_in, 3);
     assert!(d.b.iter().all(|g| g.abs() > 1e-6));
 }
+
+/// A time loop with a fixed step: the end time only decides the trip count.
+#[differentiable(check)]
+fn fixed_step_decay(x0: f64, t_end: f64) -> f64 {
+    let dt = 0.01;
+    let mut t = 0.0;
+    let mut x = x0;
+    while t < t_end {
+        x = x - dt * x;
+        t += dt;
+    }
+    x
+}
+
+#[test]
+fn a_gradient_check_says_when_its_differences_cross_a_trip_count_change() {
+    // 50 steps to t = 0.5; the check's steps (1e-3) cross 0.5 from t_end = 0.5000001, where
+    // the difference quotient in t_end jumps by a whole step's change.
+    let crossing = fixed_step_decay_gradcheck(1.0, 0.500_000_1);
+    let (at, perturbed) = crossing
+        .trip_count_change
+        .clone()
+        .expect("the trip count changes across the differences");
+    assert_ne!(at, perturbed);
+    assert!(at == vec![51] || at == vec![50], "{at:?}");
+    assert!(crossing.max_rel_err() > 1e-3, "the two programs disagree");
+    let said = crossing.to_string();
+    assert!(said.contains("trip count"), "{said}");
+    // Away from a multiple of the step the count is the same on both sides, and the check
+    // passes (the derivative in t_end is 0 there, as the function is flat in it).
+    let inside = fixed_step_decay_gradcheck(1.0, 0.455);
+    assert_eq!(inside.trip_count_change, None, "{inside}");
+    inside.assert_close(TOL);
+    let halving = while_data_dependent_gradcheck(13.7);
+    assert_eq!(halving.trip_count_change, None);
+}

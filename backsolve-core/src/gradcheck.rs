@@ -51,6 +51,11 @@ pub struct GradReport {
     pub worst_rel_err: f64,
     /// Directional derivative along a random direction: (from the pullback, by differences).
     pub directional: (f64, f64),
+    /// Set when a perturbed evaluation ran a `while` loop another number of times than the
+    /// evaluation at the point: `(iterations at the point, iterations perturbed)` of every
+    /// counted loop, in source order, for the first such evaluation. The differences then
+    /// compare two programs, and a disagreement says nothing about the pullback.
+    pub trip_count_change: Option<(Vec<usize>, Vec<usize>)>,
 }
 
 impl GradReport {
@@ -94,6 +99,12 @@ impl fmt::Display for GradReport {
             "{:>12} {:>6} {:>22} {:>22}",
             "argument", "index", "pullback", "differences"
         )?;
+        if let Some((at, perturbed)) = &self.trip_count_change {
+            writeln!(
+                f,
+                "note: the finite differences crossed a change of a while loop's trip count ({at:?} iterations at the point, {perturbed:?} perturbed): they compare two programs, so a disagreement there does not show a wrong pullback; check at another point or with a smaller step, or end the loop exactly (a shortened last step) to make its end differentiable"
+            )?;
+        }
         let mut worst: Vec<&GradEntry> = self.entries.iter().collect();
         worst.sort_by(|a, b| {
             let ea = (a.adjoint - a.finite_difference).abs();
@@ -190,5 +201,6 @@ pub fn check_gradient(
         entries,
         worst_rel_err: worst_abs / scale,
         directional: (predicted, along),
+        trip_count_change: None,
     }
 }

@@ -308,3 +308,31 @@ pub fn sum_vec<A: Accumulate + LazyZero>(d: Vec<A>) -> A {
     }
     s
 }
+
+// ------------------------------------------------------------- trip counts
+
+thread_local! {
+    /// The iterations of each counted `while` loop, when counting (gradient checks only).
+    static TRIPS: std::cell::RefCell<Option<Vec<usize>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// One iteration of counted `while` loop `id` (the gradient check's copy of a function).
+#[inline]
+pub fn trip(id: usize) {
+    TRIPS.with(|t| {
+        if let Some(counts) = t.borrow_mut().as_mut() {
+            if counts.len() <= id {
+                counts.resize(id + 1, 0);
+            }
+            counts[id] += 1;
+        }
+    });
+}
+
+/// `f()` and the iterations of every counted `while` loop it ran, by loop.
+pub fn count_trips<R>(f: impl FnOnce() -> R) -> (R, Vec<usize>) {
+    let outer = TRIPS.with(|t| t.borrow_mut().replace(Vec::new()));
+    let r = f();
+    let counts = TRIPS.with(|t| std::mem::replace(&mut *t.borrow_mut(), outer));
+    (r, counts.unwrap_or_default())
+}

@@ -244,6 +244,7 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
     let mut body = (*func.block).clone();
     renamer.visit_block_mut(&mut body);
     // The generated functions take the parameters under their generated-code names.
+    let original = func;
     let func = &with_param_names(func, &sig);
     let active_params: HashSet<String> = sig
         .params
@@ -327,7 +328,7 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
         (false, _) => split_pair(func, &sig),
     };
     let check = if opts.check {
-        gradcheck(func, &sig)
+        gradcheck(func, &sig, original)
     } else {
         TokenStream::new()
     };
@@ -574,7 +575,8 @@ fn split_mode_pair(
     }
 }
 
-fn gradcheck(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
+/// `original` is the function as written (its counted copy keeps the user's names).
+fn gradcheck(func: &syn::ItemFn, sig: &Signature, original: &syn::ItemFn) -> TokenStream {
     let bs = crate::runtime::root();
     let rt = crate::runtime::rt();
     let vis = &func.vis;
@@ -621,15 +623,21 @@ fn gradcheck(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
         }
     }
     let doc = format!(
-        " Check the pullback of [`{name}`] against central finite differences (Richardson-extrapolated, real and imaginary parts separately) and a random-direction test, at the given arguments, for a random output cotangent."
+        " Check the pullback of [`{name}`] against central finite differences (Richardson-extrapolated, real and imaginary parts separately) and a random-direction test, at the given arguments, for a random output cotangent. A perturbed evaluation that runs a `while` loop another number of times is said in the report (`trip_count_change`)."
     );
+    let (counted_item, counted) = match counted_copy(original) {
+        Some(item) => (item, format_ident!("__counted_{}", name)),
+        None => (quote!(), name.clone()),
+    };
     quote! {
+        #counted_item
         #[doc = #doc]
         #[allow(clippy::all, unused_mut, unused_variables)]
         #vis fn #gc #generics (#(#inputs),*) -> #bs::GradReport #where_clause {
             let __opts = #rt::CheckOptions::default();
             let mut __rng = #rt::SplitMix64(__opts.seed);
-            let __y = #this #name(#(#call_orig),*);
+            let (__y, __trips) = #rt::count_trips(|| #this #counted(#(#call_orig),*));
+            let mut __changed: ::core::option::Option<(::std::vec::Vec<usize>, ::std::vec::Vec<usize>)> = None;
             let __dy = #rt::random_cotangent(&__y, &mut __rng);
             #(#owned)*
             let __residual = #this #fwd_int(#(#call_pull),*).1;
@@ -642,12 +650,47 @@ fn gradcheck(func: &syn::ItemFn, sig: &Signature) -> TokenStream {
             let __loss = |__p: &[f64]| -> f64 {
                 let mut __off = 0usize;
                 #(#rebuild)*
-                let __yy = #this #name(#(#call_pert),*);
+                let (__yy, __t) = #rt::count_trips(|| #this #counted(#(#call_pert),*));
+                if __t != __trips && __changed.is_none() {
+                    __changed = Some((__trips.clone(), __t));
+                }
                 #rt::pair(&__dy, &__yy)
             };
-            #rt::check_gradient(&__blocks, &__x, &__g, __loss, &__opts)
+            let mut __report = #rt::check_gradient(&__blocks, &__x, &__g, __loss, &__opts);
+            __report.trip_count_change = __changed;
+            __report
         }
     }
+}
+
+/// A copy of `func` for its gradient check, named `__counted_NAME`, whose `while` loops count
+/// their iterations (`rt::trip`); `None` when it has no `while` loop.
+fn counted_copy(func: &syn::ItemFn) -> Option<TokenStream> {
+    struct Count {
+        loops: usize,
+    }
+    impl VisitMut for Count {
+        fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
+            syn::visit_mut::visit_expr_while_mut(self, w);
+            let rt = crate::runtime::rt();
+            let id = self.loops;
+            self.loops += 1;
+            w.body.stmts.insert(0, syn::parse_quote!(#rt::trip(#id);));
+        }
+    }
+    let mut copy = func.clone();
+    let mut count = Count { loops: 0 };
+    count.visit_block_mut(&mut copy.block);
+    if count.loops == 0 {
+        return None;
+    }
+    copy.sig.ident = format_ident!("__counted_{}", func.sig.ident);
+    copy.attrs.retain(|a| !a.path().is_ident("doc"));
+    Some(quote! {
+        #[doc(hidden)]
+        #[allow(clippy::all, dead_code)]
+        #copy
+    })
 }
 
 /// Expand `#[adjoint(of = path)]` on a hand-written pullback.
