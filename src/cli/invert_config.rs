@@ -66,6 +66,16 @@ pub(super) struct ModelCfg {
     pub(super) kind: String,
 }
 
+/// The folder a config's relative paths start from.
+pub(super) fn config_folder(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new("."))
+}
+
+/// The output folder: `--out` if given, else the config's `[output] dir` beside it.
+pub(super) fn output_folder(out: Option<&Path>, base: &Path, dir: &Path) -> PathBuf {
+    out.map(Path::to_path_buf).unwrap_or_else(|| base.join(dir))
+}
+
 /// The model kinds `invert` knows.
 const KINDS: &str = "\"transport\", \"qtbm\", \"spectral\" or \"lattice\"";
 
@@ -247,7 +257,7 @@ fn target_and_weights(
 fn job(text: &str, path: &Path, out_override: Option<&Path>) -> Result<(Job, PathBuf), String> {
     let name = path.display().to_string();
     let cfg: InvertConfig = super::config::parse(text, &name)?;
-    let base = path.parent().unwrap_or(Path::new("."));
+    let base = config_folder(path);
     let lattice = checked_lattice(&cfg.lattice, &cfg.solver)?;
     let unknown = match cfg.unknown.kind.as_str() {
         "potential" => Unknown::Potential,
@@ -302,9 +312,7 @@ fn job(text: &str, path: &Path, out_override: Option<&Path>) -> Result<(Job, Pat
         None => (Some(problem.params_of(problem.landscape())), (0.0, 0.0), 1),
     };
     let starts = if cfg.initial.is_some() { o.starts } else { 1 };
-    let out = out_override
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| base.join(&cfg.output.dir));
+    let out = output_folder(out_override, base, &cfg.output.dir);
     let job = Job {
         name: format!("invert {}", path.display()),
         problem,

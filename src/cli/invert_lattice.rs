@@ -210,7 +210,7 @@ pub fn job(
     out: Option<&Path>,
 ) -> Result<(Job<ImageInversion>, PathBuf), String> {
     let cfg: LatticeConfig = super::config::parse(text, &path.display().to_string())?;
-    let base = path.parent().unwrap_or(Path::new("."));
+    let base = super::invert_config::config_folder(path);
     let (target, pixels) = read_image(&base.join(&cfg.data.file), &cfg.data.layout)?;
     let g = &cfg.geometry;
     let geometry = Geometry {
@@ -244,9 +244,7 @@ pub fn job(
         _ => return Err("atoms: give either start (a file) or count".into()),
     };
     super::at_most("atoms", atoms, MAX_ATOMS, "the penalty visits every pair")?;
-    let out = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| base.join(&cfg.output.dir));
+    let out = super::invert_config::output_folder(out, base, &cfg.output.dir);
     let job = Job {
         name: format!("invert lattice {}", path.display()),
         problem: ImageInversion {

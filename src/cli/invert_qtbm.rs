@@ -155,7 +155,7 @@ pub fn job(
     out: Option<&Path>,
 ) -> Result<(Job<IvInversion>, PathBuf), String> {
     let cfg: QtbmConfig = super::config::parse(text, &path.display().to_string())?;
-    let base = path.parent().unwrap_or(Path::new("."));
+    let base = super::invert_config::config_folder(path);
     let curve = read_curve(&base.join(&cfg.data.file))?;
     let d = &cfg.device;
     let device = Device {
@@ -191,9 +191,7 @@ pub fn job(
     }
     let o = &cfg.optimizer;
     super::at_least("optimizer.max_epochs", o.max_epochs, 1)?;
-    let out = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| base.join(&cfg.output.dir));
+    let out = super::invert_config::output_folder(out, base, &cfg.output.dir);
     let job = Job {
         name: format!("invert qtbm {}", path.display()),
         problem: IvInversion {

@@ -223,7 +223,7 @@ pub struct Direct {
 /// Set up the run of a spectral config, and its output folder.
 pub fn job(text: &str, path: &Path, out: Option<&Path>) -> Result<(Run, PathBuf), String> {
     let cfg: SpectralConfig = super::config::parse(text, &path.display().to_string())?;
-    let base = path.parent().unwrap_or(Path::new("."));
+    let base = super::invert_config::config_folder(path);
     let solver = solver_named(&cfg.solver.kind)?;
     let layout = Layout {
         key: "data.file",
@@ -232,9 +232,7 @@ pub fn job(text: &str, path: &Path, out: Option<&Path>) -> Result<(Run, PathBuf)
     };
     let table = read_table(&base.join(&cfg.data.file), &layout)?;
     let measured = measured(&cfg, table, solver)?;
-    let out = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| base.join(&cfg.output.dir));
+    let out = super::invert_config::output_folder(out, base, &cfg.output.dir);
     let name = format!("invert spectral {}", path.display());
     if solver != Solver::Backsolution {
         let direct = Direct {

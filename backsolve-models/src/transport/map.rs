@@ -174,10 +174,7 @@ fn point_system(
         }),
         Model::Square => {
             let modes = square_lead_modes(ly, phi, e).map_err(TransportError::Lead)?;
-            (modes.open > 0).then(|| {
-                let matching = Matching::new(&modes, ly, phi);
-                (matching.slices(lx, ly, q), matching.leads().clone())
-            })
+            (modes.open > 0).then(|| Matching::new(&modes, ly, phi).into_system(lx, ly, q))
         }
         Model::Spinful { j, k_up, k_down } => {
             let k: Vec<f64> = [vec![*k_up; ly], vec![*k_down; ly]].concat();

@@ -43,6 +43,11 @@ impl Matching {
     pub fn leads(&self) -> &LeadMatch {
         &self.leads
     }
+
+    /// The slices of an `lx x ly` region (QR every `q`) and the leads' matching data.
+    pub fn into_system(self, lx: usize, ly: usize, q: usize) -> (Slices, LeadMatch) {
+        (Slices::longitudinal(lx, ly, q, self.dstar), self.leads)
+    }
 }
 
 /// Flux-normalized transmission and reflection amplitudes between square-lattice leads,
