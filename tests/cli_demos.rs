@@ -52,6 +52,42 @@ fn demo_rtd_recovers_the_hidden_diode_and_designs_a_band_pass() {
 }
 
 #[test]
+fn demo_rtd_interrupted_in_its_design_resumes_to_the_uninterrupted_result() {
+    let dir = scratch("demo-rtd-resume");
+    let args = |out: &'static str| {
+        let mut a = vec!["demo", "rtd", "--biases", "11", "--energies", "400"];
+        a.extend(["--max-epochs", "600", "--out", out]);
+        a
+    };
+    let (code, _, stderr) = run(&dir, &args("whole"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !dir.join("whole/fit_checkpoint.json").exists(),
+        "a finished run keeps no checkpoints"
+    );
+    // The fit has ended when the design writes its first checkpoint.
+    let (code, _) =
+        common::interrupt_once_written(&dir, &args("parts"), "parts/design_checkpoint.json");
+    assert_ne!(code, 0, "an interrupt says so");
+    assert_eq!(summary(&dir.join("parts"))["interrupted"], true);
+    let mut resumed = args("parts");
+    resumed.push("--resume");
+    let (code, _, stderr) = run(&dir, &resumed);
+    assert_eq!(code, 0, "{stderr}");
+    let (a, b) = (summary(&dir.join("whole")), summary(&dir.join("parts")));
+    for key in ["fitted", "fit_epochs", "design_misfit", "design_epochs"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    for file in ["design.npy", "iv.npy", "design_cost.npy"] {
+        assert_eq!(
+            read_npy(&dir.join("whole").join(file)).0,
+            read_npy(&dir.join("parts").join(file)).0,
+            "{file} bit for bit"
+        );
+    }
+}
+
+#[test]
 fn demo_rtd_refuses_bad_options_in_one_line() {
     let dir = scratch("demo-rtd-bad");
     for (args, expect) in [

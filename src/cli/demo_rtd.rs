@@ -2,16 +2,16 @@
 //! I-V curve as the target, a perturbed start, and the L-BFGS fit of all six barrier parameters;
 //! then a band-pass transmission design on a 20 nm window of the same grid.
 
+use super::invert::{self, Job, Outcome, Place, Problem};
 use super::output::{write_json, write_npy};
 use super::plot::{write_curves, Axes, YAxis};
-use backsolve::inverse::{minimize, Method, Objective, Options, Progress, Report};
+use backsolve::inverse::{Method, Options};
 use backsolve::models::qtbm::{
     iv_curve, transmission_spectrum, Device, Formula, IvFit, Supply, TransmissionDesign,
 };
 use backsolve::SplitMix64;
 use plotters::style::RGBColor;
 use std::path::Path;
-use std::time::Instant;
 
 /// The hidden device: `[height eV, width nm, centre nm]` per barrier, an asymmetric double
 /// barrier around a 5 nm well.
@@ -59,10 +59,109 @@ struct Summary {
     peak_bias: f64,
     peak_current: f64,
     peak_to_valley: f64,
-    design_misfit_initial: f64,
-    design_misfit: f64,
-    design_epochs: usize,
-    design_seconds: f64,
+    /// The design's fields are absent when an interrupt came during the fit.
+    design_misfit_initial: Option<f64>,
+    design_misfit: Option<f64>,
+    design_epochs: Option<usize>,
+    design_seconds: Option<f64>,
+    /// Ctrl-C ended the run: `--resume` continues it.
+    interrupted: bool,
+}
+
+/// The run-engine job of one phase: L-BFGS from `first`, one start.
+fn phase_job<P: Problem>(s: &Settings, name: &str, problem: P, first: Vec<f64>) -> Job<P> {
+    Job {
+        name: format!(
+            "demo rtd: {name} (seed {}, {} biases, {} energies)",
+            s.seed, s.biases, s.energies
+        ),
+        problem,
+        truth: None,
+        scale: 1.0,
+        first: Some(first),
+        init_range: (0.0, 0.0),
+        method: Method::Lbfgs { memory: 10 },
+        opts: Options {
+            max_epochs: s.max_epochs,
+            cost_tol: 1e-20,
+            ..Options::default()
+        },
+        starts: 1,
+        accept_cost: 0.0,
+        seed: s.seed,
+    }
+}
+
+/// The barrier fit to the hidden diode's I-V curve.
+#[derive(Debug)]
+struct FitPhase(IvFit);
+
+impl Problem for FitPhase {
+    type Objective = IvFit;
+
+    fn objective(&mut self) -> &mut IvFit {
+        &mut self.0
+    }
+
+    fn dim(&self) -> usize {
+        TRUTH.len()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn rms_error(&self, x: &[f64], truth: &[f64]) -> f64 {
+        invert::rms_difference(x, truth)
+    }
+
+    fn write_outputs(
+        &mut self,
+        out: &Path,
+        x: &[f64],
+        x0: &[f64],
+        _truth: Option<&[f64]>,
+    ) -> Result<(), String> {
+        let f = &self.0;
+        let (initial, fitted) = (f.predict(x0), f.predict(x));
+        let currents = [&f.target[..], &initial, &fitted];
+        write_iv_outputs(out, &f.device, &f.biases, currents, [&TRUTH, x0, x])
+    }
+}
+
+/// The band-pass design of the zero-bias transmission.
+#[derive(Debug)]
+struct DesignPhase(TransmissionDesign);
+
+impl Problem for DesignPhase {
+    type Objective = TransmissionDesign;
+
+    fn objective(&mut self) -> &mut TransmissionDesign {
+        &mut self.0
+    }
+
+    fn dim(&self) -> usize {
+        self.0.initial().len()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn rms_error(&self, x: &[f64], truth: &[f64]) -> f64 {
+        invert::rms_difference(x, truth)
+    }
+
+    fn write_outputs(
+        &mut self,
+        out: &Path,
+        x: &[f64],
+        x0: &[f64],
+        _truth: Option<&[f64]>,
+    ) -> Result<(), String> {
+        let energies = self.0.energies.clone();
+        write_design_outputs(out, &self.0, &energies, x0, x)
+    }
 }
 
 /// The start: heights and widths off by up to 10 %, centres by up to 0.5 nm.
@@ -109,28 +208,6 @@ fn check(s: &Settings) -> Result<(), String> {
     Ok(())
 }
 
-fn minimize_with_bar(
-    obj: &mut dyn Objective,
-    x0: Vec<f64>,
-    opts: &Options,
-    prefix: &str,
-) -> Report {
-    let bar = super::progress::Progress::new(prefix, opts.max_epochs, "epochs");
-    let report = minimize(
-        obj,
-        x0,
-        &Method::Lbfgs { memory: 10 },
-        opts,
-        &mut |p: &Progress| {
-            bar.set_position(p.epoch);
-            bar.set_message(format!("cost {:.3e}", p.cost));
-            true
-        },
-    );
-    bar.finish();
-    report
-}
-
 /// Peak bias, peak current and peak-to-valley ratio of an I-V curve.
 fn peak_and_valley(biases: &[f64], j: &[f64]) -> (f64, f64, f64) {
     let peak = (0..j.len())
@@ -140,11 +217,18 @@ fn peak_and_valley(biases: &[f64], j: &[f64]) -> (f64, f64, f64) {
     (biases[peak], j[peak], j[peak] / valley)
 }
 
-/// Run `demo rtd` into `out`.
-pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
+/// The files of the two phases: the fit's and the design's run-engine outputs and checkpoints.
+const PHASES: [&str; 2] = ["fit_", "design_"];
+
+/// Run `demo rtd` into `out`; with `resume`, continue an interrupted run from its checkpoints.
+pub fn run(s: &Settings, out: &Path, resume: bool) -> Result<(), String> {
     check(s)?;
     let stage = super::output::Staging::new(out)?;
-    let (final_out, out) = (out, stage.path());
+    let place = |prefix| Place {
+        folder: out,
+        stage: stage.path(),
+        prefix,
+    };
     let device = Device::gaas();
     let supply = Supply {
         energies: s.energies,
@@ -156,74 +240,91 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     let err = |e: backsolve::models::qtbm::DeviceError| e.to_string();
     let target = iv_curve(&device, &TRUTH, &supply, &biases, Formula::TsuEsaki).map_err(err)?;
     let start = perturbed_start(s.seed);
-    let mut fit =
-        IvFit::new(device.clone(), supply, biases.clone(), target.clone()).map_err(err)?;
-    let opts = Options {
-        max_epochs: s.max_epochs,
-        cost_tol: 1e-20,
-        ..Options::default()
+    let peak = peak_and_valley(&biases, &target);
+    let fit = IvFit::new(device.clone(), supply, biases, target).map_err(err)?;
+    let fitted = invert::run_at(
+        phase_job(s, "I-V fit", FitPhase(fit), start.clone()),
+        &place(PHASES[0]),
+        resume,
+    )?;
+    let design = if fitted.interrupted {
+        None
+    } else {
+        let design = TransmissionDesign::band_pass(device.clone(), PASS_BAND, DESIGN_SMOOTHNESS)
+            .map_err(err)?;
+        let x0 = design.initial();
+        let misfit_initial = design.misfit(&x0);
+        let problem = DesignPhase(design.clone());
+        let job = phase_job(s, "T(E) design", problem, x0);
+        let outcome = invert::run_at(job, &place(PHASES[1]), resume)?;
+        Some((misfit_initial, design.misfit(&outcome.x), outcome))
     };
-    let clock = Instant::now();
-    let report = minimize_with_bar(&mut fit, start.clone(), &opts, "I-V fit");
-    let fit_seconds = clock.elapsed().as_secs_f64();
-    let initial_iv = fit.predict(&start);
-    let fitted_iv = fit.predict(&report.x);
-    let max_relative_error = report
+    let summary = summarize(&fitted, &start, peak, design.as_ref());
+    write_json(&stage.path().join("summary.json"), &summary)?;
+    report(&summary);
+    stage.commit()?;
+    let interrupted = design.as_ref().is_none_or(|d| d.2.interrupted);
+    if interrupted {
+        return Err(format!(
+            "interrupted: the best parameters so far are in {}; continue with --resume",
+            out.display()
+        ));
+    }
+    invert::forget_checkpoints(out, &PHASES);
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// The summary of the fit (and of the design, unless an interrupt came first).
+fn summarize(
+    fitted: &Outcome,
+    start: &[f64],
+    (peak_bias, peak_current, peak_to_valley): (f64, f64, f64),
+    design: Option<&(f64, f64, Outcome)>,
+) -> Summary {
+    let max_relative_error = fitted
         .x
         .iter()
         .zip(&TRUTH)
         .map(|(a, b)| ((a - b) / b).abs())
         .fold(0.0, f64::max);
-    write_iv_outputs(
-        out,
-        &device,
-        &biases,
-        [&target, &initial_iv, &fitted_iv],
-        [&TRUTH, &start, &report.x],
-    )?;
-
-    let clock = Instant::now();
-    let mut design =
-        TransmissionDesign::band_pass(device.clone(), PASS_BAND, DESIGN_SMOOTHNESS).map_err(err)?;
-    let energies = design.energies.clone();
-    let x0 = design.initial();
-    let design_misfit_initial = design.misfit(&x0);
-    let designed = minimize_with_bar(&mut design, x0.clone(), &opts, "T(E) design");
-    let design_seconds = clock.elapsed().as_secs_f64();
-    let design_misfit = design.misfit(&designed.x);
-    write_design_outputs(out, &design, &energies, &x0, &designed.x)?;
-
-    let (peak_bias, peak_current, peak_to_valley) = peak_and_valley(&biases, &target);
-    let summary = Summary {
+    Summary {
         truth: TRUTH.to_vec(),
-        start,
-        fitted: report.x.clone(),
+        start: start.to_vec(),
+        fitted: fitted.x.clone(),
         max_relative_error,
-        fit_cost: report.cost,
-        fit_epochs: report.epochs,
-        fit_seconds,
-        fit_stop: report.stop.to_string(),
+        fit_cost: fitted.cost,
+        fit_epochs: fitted.epochs,
+        fit_seconds: fitted.seconds,
+        fit_stop: fitted.stop.clone(),
         peak_bias,
         peak_current,
         peak_to_valley,
-        design_misfit_initial,
-        design_misfit,
-        design_epochs: designed.epochs,
-        design_seconds,
-    };
-    write_json(&out.join("summary.json"), &summary)?;
+        design_misfit_initial: design.map(|d| d.0),
+        design_misfit: design.map(|d| d.1),
+        design_epochs: design.map(|d| d.2.epochs),
+        design_seconds: design.map(|d| d.2.seconds),
+        interrupted: fitted.interrupted || design.is_none_or(|d| d.2.interrupted),
+    }
+}
+
+fn report(s: &Summary) {
     println!(
-        "demo rtd: I-V peak {peak_current:.3e} A/cm² at {peak_bias:.2} V, peak/valley {peak_to_valley:.2}; \
-         fit cost {:.3e} after {} epochs ({fit_seconds:.1} s), largest parameter error {max_relative_error:.2e} (relative)",
-        report.cost, report.epochs
+        "demo rtd: I-V peak {:.3e} A/cm² at {:.2} V, peak/valley {:.2}",
+        s.peak_current, s.peak_bias, s.peak_to_valley
     );
     println!(
-        "band-pass design: misfit {design_misfit_initial:.3e} -> {design_misfit:.3e} in {} epochs ({design_seconds:.1} s)",
-        designed.epochs
+        "I-V fit: cost {:.3e} after {} epochs ({:.1} s), largest parameter error {:.2e} (relative)",
+        s.fit_cost, s.fit_epochs, s.fit_seconds, s.max_relative_error
     );
-    stage.commit()?;
-    println!("wrote {}", final_out.display());
-    Ok(())
+    if let (Some(a), Some(b), Some(n), Some(t)) = (
+        s.design_misfit_initial,
+        s.design_misfit,
+        s.design_epochs,
+        s.design_seconds,
+    ) {
+        println!("band-pass design: misfit {a:.3e} -> {b:.3e} in {n} epochs ({t:.1} s)");
+    }
 }
 
 /// `iv.png` (target, initial, fitted), `transmission.png` (zero-bias `T(E)` on a log axis),

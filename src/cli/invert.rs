@@ -104,6 +104,10 @@ struct Checkpoint {
     histories: Vec<Vec<f64>>,
     best: Option<Best>,
     seconds: f64,
+    /// The run ended (a phase of a demo whose later phase was interrupted): resuming writes
+    /// its outputs again without optimizing.
+    #[serde(default)]
+    finished: bool,
 }
 
 /// What the summary JSON holds.
@@ -127,6 +131,12 @@ struct Summary<'a> {
 
 /// The result of a finished (or interrupted) run.
 pub struct Outcome {
+    /// The best parameters.
+    pub x: Vec<f64>,
+    /// Epochs of the best start.
+    pub epochs: usize,
+    /// Wall time of the whole run, across resumes (s).
+    pub seconds: f64,
     /// Its cost.
     pub cost: f64,
     /// RMS error over the free values against the truth, if known.
@@ -137,8 +147,26 @@ pub struct Outcome {
     pub stop: String,
 }
 
-fn checkpoint_path(out: &Path) -> PathBuf {
-    out.join("checkpoint.json")
+/// Where a run keeps its checkpoint and writes its outputs.
+pub struct Place<'a> {
+    /// The output folder as named: the checkpoint lives here, outside the staging folder, so
+    /// an interrupted run leaves it behind.
+    pub folder: &'a Path,
+    /// Where the outputs are written until they are committed together.
+    pub stage: &'a Path,
+    /// Prefix of the engine's own files: `""` for a run of its own, `"fit_"` for one phase of
+    /// a demo with several (`fit_checkpoint.json`, `fit_cost.npy`, `fit_summary.json`).
+    pub prefix: &'a str,
+}
+
+impl Place<'_> {
+    fn checkpoint(&self) -> PathBuf {
+        self.folder.join(format!("{}checkpoint.json", self.prefix))
+    }
+
+    fn output(&self, name: &str) -> PathBuf {
+        self.stage.join(format!("{}{name}", self.prefix))
+    }
 }
 
 /// FNV-1a, 64 bits: enough to tell two problems apart, and the same in every build (std's
@@ -169,12 +197,11 @@ fn digest<P: Problem>(job: &Job<P>) -> String {
 }
 
 fn load_checkpoint<P: Problem>(
-    out: &Path,
+    path: &Path,
     job: &Job<P>,
     problem: &str,
 ) -> Result<Checkpoint, String> {
-    let path = checkpoint_path(out);
-    let text = std::fs::read_to_string(&path)
+    let text = std::fs::read_to_string(path)
         .map_err(|_| format!("--resume: no checkpoint at {}", path.display()))?;
     let ck: Checkpoint = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not a backsolve checkpoint ({e})", path.display()))?;
@@ -226,15 +253,38 @@ fn fresh_start<P: Problem>(
 }
 
 /// Run `job`, writing into `out`; with `resume`, continue from `out`'s checkpoint.
-pub fn run<P: Problem>(mut job: Job<P>, out: &Path, resume_run: bool) -> Result<Outcome, String> {
-    job.problem.validate()?;
+pub fn run<P: Problem>(job: Job<P>, out: &Path, resume_run: bool) -> Result<Outcome, String> {
     // Checkpoints live in `out` itself; the outputs appear together at the end.
     let stage = super::output::Staging::new(out)?;
+    let place = Place {
+        folder: out,
+        stage: stage.path(),
+        prefix: "",
+    };
+    let outcome = run_at(job, &place, resume_run)?;
+    let checkpoint = place.checkpoint();
+    stage.commit()?;
+    if !outcome.interrupted {
+        let _ = std::fs::remove_file(checkpoint);
+    }
+    Ok(outcome)
+}
+
+/// Run `job` as one phase of a larger run: outputs go to `place.stage` (the caller commits
+/// them), and the checkpoint stays in `place.folder` also when the phase ends, marked finished,
+/// so that resuming after an interrupt in a later phase does not optimize this one again. The
+/// caller removes it ([`forget_checkpoints`]) once every phase is done.
+pub fn run_at<P: Problem>(
+    mut job: Job<P>,
+    place: &Place,
+    resume_run: bool,
+) -> Result<Outcome, String> {
+    job.problem.validate()?;
     install_interrupt_handler();
     // Before any evaluation: evaluating writes the parameters into the problem's landscape.
     let problem_digest = digest(&job);
     let mut ck = if resume_run {
-        load_checkpoint(out, &job, &problem_digest)?
+        load_checkpoint(&place.checkpoint(), &job, &problem_digest)?
     } else {
         let mut rng = SplitMix64(job.seed);
         let (x0, state) = fresh_start(&mut job, &mut rng, 0);
@@ -249,15 +299,48 @@ pub fn run<P: Problem>(mut job: Job<P>, out: &Path, resume_run: bool) -> Result<
             histories: vec![],
             best: None,
             seconds: 0.0,
+            finished: false,
         }
     };
+    let interrupted = if ck.finished {
+        false
+    } else {
+        let label = match place.prefix.trim_end_matches('_') {
+            "" => String::new(),
+            phase => format!("{phase}: "),
+        };
+        optimize(&mut job, &mut ck, &place.checkpoint(), &label)?
+    };
+    let best = ck.best.clone().ok_or("no start produced a finite cost")?;
+    if !interrupted {
+        ck.finished = true;
+        write_json(&place.checkpoint(), &ck)?;
+    }
+    write_outputs(&mut job, place, &ck, &best, interrupted)
+}
+
+/// Remove the checkpoints of the phases `prefixes` in `folder` (a run whose phases all ended).
+pub fn forget_checkpoints(folder: &Path, prefixes: &[&str]) {
+    for prefix in prefixes {
+        let _ = std::fs::remove_file(folder.join(format!("{prefix}checkpoint.json")));
+    }
+}
+
+/// The starts of `job` from the state in `ck`, checkpointed at `checkpoint`; whether Ctrl-C
+/// ended them (the progress lines begin with `label`). `ck` ends holding the best start and the run's wall time.
+fn optimize<P: Problem>(
+    job: &mut Job<P>,
+    ck: &mut Checkpoint,
+    checkpoint: &Path,
+    label: &str,
+) -> Result<bool, String> {
     let clock = Instant::now();
     let earlier = ck.seconds;
     let bar = super::progress::Progress::new("start", job.opts.max_epochs, "epochs");
     let mut interrupted = false;
     loop {
         bar.restart(
-            format!("start {}/{}", ck.start + 1, job.starts),
+            format!("{label}start {}/{}", ck.start + 1, job.starts),
             job.opts.max_epochs,
             ck.state.epoch,
         );
@@ -286,10 +369,12 @@ pub fn run<P: Problem>(mut job: Job<P>, out: &Path, resume_run: bool) -> Result<
                         best: ck.best.clone(),
                         job: ck.job.clone(),
                         digest: ck.digest.clone(),
-                        ..ck
+                        start: ck.start,
+                        rng: ck.rng,
+                        finished: false,
                     };
                     // A failed checkpoint write costs resumability, not the run.
-                    let _ = write_json(&checkpoint_path(out), &snapshot);
+                    let _ = write_json(checkpoint, &snapshot);
                 }
                 true
             };
@@ -326,7 +411,7 @@ pub fn run<P: Problem>(mut job: Job<P>, out: &Path, resume_run: bool) -> Result<
             };
             ck.state = last_state;
             ck.seconds = earlier + clock.elapsed().as_secs_f64();
-            write_json(&checkpoint_path(out), &ck)?;
+            write_json(checkpoint, ck)?;
             ck.best = better(ck.best.take(), candidate);
             break;
         }
@@ -344,20 +429,14 @@ pub fn run<P: Problem>(mut job: Job<P>, out: &Path, resume_run: bool) -> Result<
         ));
         ck.start += 1;
         let mut rng = SplitMix64(ck.rng);
-        let (x0, state) = fresh_start(&mut job, &mut rng, ck.start);
+        let (x0, state) = fresh_start(job, &mut rng, ck.start);
         ck.rng = rng.0;
         ck.x0 = x0;
         ck.state = state;
     }
     bar.finish();
-    let seconds = earlier + clock.elapsed().as_secs_f64();
-    let best = ck.best.clone().ok_or("no start produced a finite cost")?;
-    let outcome = write_outputs(&mut job, stage.path(), &ck, &best, seconds, interrupted)?;
-    stage.commit()?;
-    if !interrupted {
-        let _ = std::fs::remove_file(checkpoint_path(out));
-    }
-    Ok(outcome)
+    ck.seconds = earlier + clock.elapsed().as_secs_f64();
+    Ok(interrupted)
 }
 
 /// The lower-cost of two candidates (a NaN cost never wins).
@@ -372,16 +451,15 @@ fn better(current: Option<Best>, candidate: Best) -> Option<Best> {
 
 fn write_outputs<P: Problem>(
     job: &mut Job<P>,
-    out: &Path,
+    place: &Place,
     ck: &Checkpoint,
     best: &Best,
-    seconds: f64,
     interrupted: bool,
 ) -> Result<Outcome, String> {
     job.problem
-        .write_outputs(out, &best.x, &best.x0, job.truth.as_deref())?;
+        .write_outputs(place.stage, &best.x, &best.x0, job.truth.as_deref())?;
     write_npy(
-        &out.join("cost.npy"),
+        &place.output("cost.npy"),
         &best.history,
         &[best.history.len() as u64],
     )?;
@@ -393,7 +471,7 @@ fn write_outputs<P: Problem>(
         .map(|(k, h)| (h.as_slice(), grey, if k == 0 { "other starts" } else { "" }))
         .collect();
     curves.push((&best.history, RGBColor(31, 119, 180), "best start"));
-    write_log_curves(&out.join("cost.png"), &curves, "cost")?;
+    write_log_curves(&place.output("cost.png"), &curves, "cost")?;
     let rms = job
         .truth
         .as_ref()
@@ -412,11 +490,14 @@ fn write_outputs<P: Problem>(
         final_costs_of_starts: &ck.finals,
         stop: &best.stop,
         interrupted,
-        wall_time_s: seconds,
+        wall_time_s: ck.seconds,
         parameters: best.x.len(),
     };
-    write_json(&out.join("summary.json"), &summary)?;
+    write_json(&place.output("summary.json"), &summary)?;
     Ok(Outcome {
+        x: best.x.clone(),
+        epochs: best.epochs,
+        seconds: ck.seconds,
         cost,
         rms,
         interrupted,

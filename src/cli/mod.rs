@@ -99,6 +99,9 @@ enum DemoCase {
         /// Output folder.
         #[arg(long, default_value = "demo-rtd")]
         out: PathBuf,
+        /// Continue an interrupted run from the checkpoints in the output folder.
+        #[arg(long)]
+        resume: bool,
     },
     /// Invert optical scattering rates 1/tau(omega) for the electron-boson glue function with
     /// every classical solver, on a seeded test set per noise level and on
@@ -256,6 +259,7 @@ fn run_demo(case: DemoCase) -> Result<(), String> {
             energies,
             max_epochs,
             out,
+            resume,
         } => {
             let settings = demo_rtd::Settings {
                 seed,
@@ -263,7 +267,7 @@ fn run_demo(case: DemoCase) -> Result<(), String> {
                 energies,
                 max_epochs,
             };
-            return demo_rtd::run(&settings, &out);
+            return demo_rtd::run(&settings, &out, resume);
         }
         DemoCase::Lattice(a) => {
             let settings = demo_lattice::Settings {

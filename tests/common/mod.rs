@@ -107,6 +107,12 @@ q = 2
 /// Start `backsolve ARGS` in `dir`, wait for the checkpoint of its output folder `out`, then
 /// send it SIGINT as Ctrl-C would: exit code and stderr.
 pub fn interrupt_after_first_checkpoint(dir: &Path, args: &[&str], out: &str) -> (i32, String) {
+    interrupt_once_written(dir, args, &format!("{out}/checkpoint.json"))
+}
+
+/// Start the CLI with `args` in `dir`, send it SIGINT (Ctrl-C) as soon as the file `written`
+/// (relative to `dir`) exists, and return its exit code and stderr.
+pub fn interrupt_once_written(dir: &Path, args: &[&str], written: &str) -> (i32, String) {
     let child = Command::new(env!("CARGO_BIN_EXE_backsolve"))
         .current_dir(dir)
         .args(args)
@@ -114,7 +120,7 @@ pub fn interrupt_after_first_checkpoint(dir: &Path, args: &[&str], out: &str) ->
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let checkpoint = dir.join(out).join("checkpoint.json");
+    let checkpoint = dir.join(written);
     let started = std::time::Instant::now();
     while !checkpoint.exists() {
         assert!(
