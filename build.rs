@@ -15,6 +15,9 @@ use std::fmt::Write as _;
 
 #[path = "build/rename.rs"]
 mod rename;
+// The macro's own token renaming, so the two cannot drift apart.
+#[path = "backsolve-macros/src/token_map.rs"]
+mod token_map;
 
 struct Rng(u64);
 

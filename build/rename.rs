@@ -105,25 +105,7 @@ impl Apply<'_> {
     }
 
     fn tokens(&self, ts: TokenStream) -> TokenStream {
-        let mut out = Vec::new();
-        let mut after_dot = false;
-        for tt in ts {
-            let next = match tt {
-                TokenTree::Ident(id) if !after_dot => match self.new_name(&id) {
-                    Some(n) => TokenTree::Ident(n),
-                    None => TokenTree::Ident(id),
-                },
-                TokenTree::Group(g) => {
-                    let mut ng = proc_macro2::Group::new(g.delimiter(), self.tokens(g.stream()));
-                    ng.set_span(g.span());
-                    TokenTree::Group(ng)
-                }
-                other => other,
-            };
-            after_dot = matches!(&next, TokenTree::Punct(p) if p.as_char() == '.');
-            out.push(next);
-        }
-        out.into_iter().collect()
+        super::token_map::rename_identifiers(ts, &|id| self.new_name(id))
     }
 }
 

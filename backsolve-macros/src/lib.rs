@@ -20,6 +20,7 @@ mod lower;
 mod rename;
 mod runtime;
 mod sig;
+mod token_map;
 
 use proc_macro::TokenStream;
 

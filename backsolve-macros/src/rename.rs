@@ -139,26 +139,10 @@ impl Renamer {
     }
 
     fn rename_tokens(&self, ts: TokenStream) -> TokenStream {
-        let mut out = Vec::new();
-        let mut after_dot = false;
-        for tt in ts {
-            let next = match tt {
-                TokenTree::Ident(id) if !after_dot => match self.lookup(&id.to_string()) {
-                    Some(new) => TokenTree::Ident(Ident::new(&new.to_string(), id.span())),
-                    None => TokenTree::Ident(id),
-                },
-                TokenTree::Group(g) => {
-                    let mut ng =
-                        proc_macro2::Group::new(g.delimiter(), self.rename_tokens(g.stream()));
-                    ng.set_span(g.span());
-                    TokenTree::Group(ng)
-                }
-                other => other,
-            };
-            after_dot = matches!(&next, TokenTree::Punct(p) if p.as_char() == '.');
-            out.push(next);
-        }
-        out.into_iter().collect()
+        crate::token_map::rename_identifiers(ts, &|id| {
+            self.lookup(&id.to_string())
+                .map(|new| Ident::new(&new.to_string(), id.span()))
+        })
     }
 }
 

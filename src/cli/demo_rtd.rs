@@ -107,14 +107,6 @@ impl Problem for FitPhase {
         TRUTH.len()
     }
 
-    fn validate(&self) -> Result<(), String> {
-        Ok(())
-    }
-
-    fn rms_error(&self, x: &[f64], truth: &[f64]) -> f64 {
-        invert::rms_difference(x, truth)
-    }
-
     fn write_outputs(
         &mut self,
         out: &Path,
@@ -142,14 +134,6 @@ impl Problem for DesignPhase {
 
     fn dim(&self) -> usize {
         self.0.initial().len()
-    }
-
-    fn validate(&self) -> Result<(), String> {
-        Ok(())
-    }
-
-    fn rms_error(&self, x: &[f64], truth: &[f64]) -> f64 {
-        invert::rms_difference(x, truth)
     }
 
     fn write_outputs(

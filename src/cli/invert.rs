@@ -32,10 +32,16 @@ pub trait Problem: std::fmt::Debug {
     fn objective(&mut self) -> &mut Self::Objective;
     /// Number of optimizer parameters.
     fn dim(&self) -> usize;
-    /// Checks before any work, as one line.
-    fn validate(&self) -> Result<(), String>;
-    /// RMS error of the parameters `x` against a known truth (synthetic cases).
-    fn rms_error(&self, x: &[f64], truth: &[f64]) -> f64;
+    /// Checks before any work, as one line (by default none: the objective was checked when
+    /// it was built).
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+    /// RMS error of the parameters `x` against a known truth (synthetic cases); by default
+    /// over the parameters themselves.
+    fn rms_error(&self, x: &[f64], truth: &[f64]) -> f64 {
+        rms_difference(x, truth)
+    }
     /// A random start: by default every parameter uniform in `range`.
     fn random_start(&self, rng: &mut SplitMix64, range: (f64, f64)) -> Vec<f64> {
         (0..self.dim())

@@ -233,10 +233,6 @@ impl Problem for IvInversion {
         self.fit.supply.validate().map_err(|e| e.to_string())
     }
 
-    fn rms_error(&self, x: &[f64], truth: &[f64]) -> f64 {
-        super::invert::rms_difference(x, truth)
-    }
-
     /// `iv.npy` (bias V, target, fitted, initial A/cm²), `barriers.npy` and
     /// `barriers_initial.npy` (height eV, width nm, centre nm per barrier), `iv.png`.
     fn write_outputs(

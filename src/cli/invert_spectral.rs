@@ -381,10 +381,6 @@ impl Problem for GlueInversion {
         self.fit.op.cols()
     }
 
-    fn validate(&self) -> Result<(), String> {
-        Ok(())
-    }
-
     /// Of the glue functions.
     fn rms_error(&self, u: &[f64], truth: &[f64]) -> f64 {
         super::invert::rms_difference(&self.fit.glue(u), truth)
