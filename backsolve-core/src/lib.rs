@@ -16,6 +16,7 @@ pub mod linalg;
 pub mod matrix;
 pub mod rules;
 pub mod tape;
+pub mod tangent;
 
 #[doc(hidden)]
 pub mod rt;

@@ -11,6 +11,7 @@ pub use crate::differentiable::{random_like, Differentiable, SplitMix64};
 pub use crate::gradcheck::{check_gradient, CheckOptions, GradReport};
 pub use crate::rules::elementary::*;
 pub use crate::tape::Tape;
+pub use crate::tangent::{lift_like, zero_tangent, Inactive, NoTan, TanRef, TanValue};
 
 /// A zero-sized witness of a recorded value's type.
 pub type W<T> = PhantomData<T>;

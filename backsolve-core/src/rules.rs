@@ -1,5 +1,7 @@
 //! Adjoint rules of the operations that generated code is made of: `+ - * /`, unary minus,
-//! elementary functions, faer matrix products.
+//! elementary functions, faer matrix products; beside each elementary function's adjoint rule
+//! `d_NAME` its tangent rule `t_NAME` for forward mode (`ẇ = f'(z) ż` for a holomorphic `f`,
+//! the real-linear map itself otherwise).
 //!
 //! Every rule is written for the PyTorch/ChainRules convention: for `w = f(z, z*)` with Wirtinger
 //! partials `a = dw/dz`, `b = dw/dz*`, the input adjoint is `z̄ += conj(a)·w̄ + b·conj(w̄)`
@@ -282,13 +284,21 @@ fn frob_inner<T: Scalar + crate::matrix::MatElem>(a: &Mat<T>, b: &Mat<T>) -> T {
 // ---------------------------------------------------------------- elementary functions
 
 macro_rules! holomorphic {
-    ($($(#[$doc:meta])* $name:ident => |$x:ident| $deriv:expr;)*) => {$(
+    ($($(#[$doc:meta])* $name:ident, $tangent:ident => |$x:ident| $deriv:expr;)*) => {$(
         $(#[$doc])*
         #[inline]
         pub fn $name<T: Scalar>(x: &T, d: &T) -> T {
             let $x = *x;
             let f: T = $deriv;
             f.cj() * *d
+        }
+        $(#[$doc])*
+        /// Forward mode: `ẇ = f'(z) ż`.
+        #[inline]
+        pub fn $tangent<T: Scalar>(x: &T, dx: &T) -> T {
+            let $x = *x;
+            let f: T = $deriv;
+            f * *dx
         }
     )*};
 }
@@ -303,45 +313,45 @@ pub mod elementary {
 
     holomorphic! {
         /// `exp' = exp`.
-        d_exp => |x| x.exp();
+        d_exp, t_exp => |x| x.exp();
         /// `ln' = 1/z`.
-        d_ln => |x| x.recip();
+        d_ln, t_ln => |x| x.recip();
         /// `log10' = 1/(z ln 10)`.
-        d_log10 => |x| (x * c(std::f64::consts::LN_10)).recip();
+        d_log10, t_log10 => |x| (x * c(std::f64::consts::LN_10)).recip();
         /// `log2' = 1/(z ln 2)`.
-        d_log2 => |x| (x * c(std::f64::consts::LN_2)).recip();
+        d_log2, t_log2 => |x| (x * c(std::f64::consts::LN_2)).recip();
         /// `exp2' = ln 2 · 2^z`.
-        d_exp2 => |x| x.exp2() * c(std::f64::consts::LN_2);
+        d_exp2, t_exp2 => |x| x.exp2() * c(std::f64::consts::LN_2);
         /// `sin' = cos`.
-        d_sin => |x| x.cos();
+        d_sin, t_sin => |x| x.cos();
         /// `cos' = -sin`.
-        d_cos => |x| -x.sin();
+        d_cos, t_cos => |x| -x.sin();
         /// `tan' = 1 + tan²`.
-        d_tan => |x| { let t = x.tan(); c::<T>(1.0) + t * t };
+        d_tan, t_tan => |x| { let t = x.tan(); c::<T>(1.0) + t * t };
         /// `sinh' = cosh`.
-        d_sinh => |x| x.cosh();
+        d_sinh, t_sinh => |x| x.cosh();
         /// `cosh' = sinh`.
-        d_cosh => |x| x.sinh();
+        d_cosh, t_cosh => |x| x.sinh();
         /// `tanh' = 1 - tanh²`.
-        d_tanh => |x| { let t = x.tanh(); c::<T>(1.0) - t * t };
+        d_tanh, t_tanh => |x| { let t = x.tanh(); c::<T>(1.0) - t * t };
         /// `sqrt' = 1 / (2 sqrt)`.
-        d_sqrt => |x| (x.sqrt() * c(2.0)).recip();
+        d_sqrt, t_sqrt => |x| (x.sqrt() * c(2.0)).recip();
         /// `cbrt' = 1 / (3 cbrt²)`.
-        d_cbrt => |x| { let r = x.cbrt(); (r * r * c(3.0)).recip() };
+        d_cbrt, t_cbrt => |x| { let r = x.cbrt(); (r * r * c(3.0)).recip() };
         /// `(1/z)' = -1/z²`.
-        d_recip => |x| -(x * x).recip();
+        d_recip, t_recip => |x| -(x * x).recip();
         /// `asin' = 1/sqrt(1 - z²)`.
-        d_asin => |x| (c::<T>(1.0) - x * x).sqrt().recip();
+        d_asin, t_asin => |x| (c::<T>(1.0) - x * x).sqrt().recip();
         /// `acos' = -1/sqrt(1 - z²)`.
-        d_acos => |x| -(c::<T>(1.0) - x * x).sqrt().recip();
+        d_acos, t_acos => |x| -(c::<T>(1.0) - x * x).sqrt().recip();
         /// `atan' = 1/(1 + z²)`.
-        d_atan => |x| (c::<T>(1.0) + x * x).recip();
+        d_atan, t_atan => |x| (c::<T>(1.0) + x * x).recip();
         /// `asinh' = 1/sqrt(z² + 1)`.
-        d_asinh => |x| (x * x + c(1.0)).sqrt().recip();
+        d_asinh, t_asinh => |x| (x * x + c(1.0)).sqrt().recip();
         /// `acosh' = 1/sqrt(z² - 1)`.
-        d_acosh => |x| (x * x - c(1.0)).sqrt().recip();
+        d_acosh, t_acosh => |x| (x * x - c(1.0)).sqrt().recip();
         /// `atanh' = 1/(1 - z²)`.
-        d_atanh => |x| (c::<T>(1.0) - x * x).recip();
+        d_atanh, t_atanh => |x| (c::<T>(1.0) - x * x).recip();
     }
 
     /// `w = z^n`: `z̄ += conj(n z^(n-1)) w̄`.
@@ -509,5 +519,106 @@ pub mod elementary {
     #[inline]
     pub fn d_cnew_im(d: &crate::c64) -> f64 {
         d.im
+    }
+
+    // ------------------------------------------------------------ tangent rules
+
+    /// `w = z^n`: `ẇ = n z^(n-1) ż`.
+    #[inline]
+    pub fn t_powi<T: Scalar>(x: &T, n: &i32, dx: &T) -> T {
+        d_powi(x, n, &dx.cj()).cj()
+    }
+
+    /// `w = z^p` (real `p`): `ẇ = p z^(p-1) ż + ln z · z^p ṗ` (the second term zero at `z = 0`).
+    #[inline]
+    pub fn t_powf<T: Scalar>(x: &T, p: &f64, dx: &T, dp: &f64) -> T {
+        let base = d_powf_base(x, p, &dx.cj()).cj();
+        if *x == c(0.0) || *dp == 0.0 {
+            return base;
+        }
+        base + x.ln() * x.powf(*p) * c(*dp)
+    }
+
+    /// `w = conj(z)`: `ẇ = conj(ż)`.
+    #[inline]
+    pub fn t_conj<T: Scalar>(_x: &T, dx: &T) -> T {
+        dx.cj()
+    }
+
+    /// `w = |z|`: `ẇ = Re(conj(z) ż) / |z|`, zero at `z = 0` (as the adjoint rule).
+    #[inline]
+    pub fn t_abs<T: Scalar>(x: &T, dx: &T) -> f64 {
+        let r = x.abs();
+        if r == 0.0 {
+            0.0
+        } else {
+            (x.cj() * *dx).re() / r
+        }
+    }
+
+    /// `w = |z|²`: `ẇ = 2 Re(conj(z) ż)`.
+    #[inline]
+    pub fn t_norm_sqr<T: Scalar>(x: &T, dx: &T) -> f64 {
+        2.0 * (x.cj() * *dx).re()
+    }
+
+    /// `w = arg z`: `ẇ = Im(conj(z) ż) / |z|²`, zero at `z = 0`.
+    #[inline]
+    pub fn t_arg(x: &crate::c64, dx: &crate::c64) -> f64 {
+        let r2 = x.norm_sqr();
+        if r2 == 0.0 {
+            0.0
+        } else {
+            (x.conj() * *dx).im / r2
+        }
+    }
+
+    /// `w = k z` (`Complex::scale`): `ẇ = k ż + k̇ z`.
+    #[inline]
+    pub fn t_scale(z: &crate::c64, k: &f64, dz: &crate::c64, dk: &f64) -> crate::c64 {
+        *dz * *k + *z * *dk
+    }
+
+    /// `w = z / k` (`Complex::unscale`): `ẇ = ż / k - z k̇ / k²`.
+    #[inline]
+    pub fn t_unscale(z: &crate::c64, k: &f64, dz: &crate::c64, dk: &f64) -> crate::c64 {
+        *dz / *k - *z * (*dk / (k * k))
+    }
+
+    /// `w = max(a, b)`: the tangent of the larger (of `a` on ties, as the adjoint rule).
+    #[inline]
+    pub fn t_max(a: &f64, b: &f64, da: &f64, db: &f64) -> f64 {
+        if a >= b {
+            *da
+        } else {
+            *db
+        }
+    }
+
+    /// `w = min(a, b)`: the tangent of the smaller (of `a` on ties).
+    #[inline]
+    pub fn t_min(a: &f64, b: &f64, da: &f64, db: &f64) -> f64 {
+        if a <= b {
+            *da
+        } else {
+            *db
+        }
+    }
+
+    /// `w = atan2(y, x)`: `ẇ = (x ẏ - y ẋ) / (x² + y²)`.
+    #[inline]
+    pub fn t_atan2(y: &f64, x: &f64, dy: &f64, dx: &f64) -> f64 {
+        (x * dy - y * dx) / (x * x + y * y)
+    }
+
+    /// `w = hypot(a, b)`: `ẇ = (a ȧ + b ḃ) / w`, zero at the origin.
+    #[inline]
+    pub fn t_hypot(a: &f64, b: &f64, da: &f64, db: &f64) -> f64 {
+        let h = a.hypot(*b);
+        if h == 0.0 {
+            0.0
+        } else {
+            (a * da + b * db) / h
+        }
     }
 }

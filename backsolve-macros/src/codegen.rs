@@ -79,7 +79,7 @@ impl Gen {
 
     // ------------------------------------------------------------ atoms and places
 
-    fn place_fwd(p: &Place) -> TokenStream {
+    pub(crate) fn place_fwd(p: &Place) -> TokenStream {
         let mut ts = {
             let r = &p.root;
             quote!(#r)
@@ -93,7 +93,7 @@ impl Gen {
         ts
     }
 
-    fn atom_fwd(a: &Atom) -> TokenStream {
+    pub(crate) fn atom_fwd(a: &Atom) -> TokenStream {
         let pre = &a.prefix;
         let body = match &a.kind {
             AtomKind::Var(p) => Self::place_fwd(p),

@@ -137,10 +137,12 @@ pub enum Op {
     VecList(Vec<Atom>),
     VecSplat(Atom, TokenStream),
     /// A call to a differentiable function or method, through its `__forward_`/`__reverse_`
-    /// pair (`func` is the forward path, `pull` the reverse).
+    /// pair (`func` is the forward path, `pull` the reverse) or, in forward mode, `__jvp_`.
     Call {
         func: TokenStream,
         pull: TokenStream,
+        /// The forward-mode path, `__jvp_f`.
+        jvp: TokenStream,
         args: Vec<Atom>,
         /// Where the call is, for errors about its arguments' adjoints.
         span: proc_macro2::Span,

@@ -17,6 +17,11 @@ pub fn unary_rule(name: &str) -> String {
     }
 }
 
+/// The forward-mode rule of a unary method, `t_NAME(&x, &dx)` beside `d_NAME`.
+pub fn tangent_rule(name: &str) -> String {
+    unary_rule(name).replacen("d_", "t_", 1)
+}
+
 /// `x.NAME(y)` with rules for both operands.
 pub const BINARY: &[&str] = &["powf", "max", "min", "atan2", "hypot", "scale", "unscale"];
 

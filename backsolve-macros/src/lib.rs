@@ -20,6 +20,7 @@ mod lower;
 mod rename;
 mod runtime;
 mod sig;
+mod tangent;
 mod token_map;
 
 use proc_macro::TokenStream;

@@ -1301,11 +1301,13 @@ impl<'a> Lower<'a> {
         let method = &m.method;
         let fwd = Ident::new(&format!("__forward_{method}"), method.span());
         let rev = Ident::new(&format!("__reverse_{method}"), method.span());
+        let jvp = Ident::new(&format!("__jvp_{method}"), method.span());
         let turbofish = &m.turbofish;
         let args = m.args.iter().map(|a| self.lower_atom(a, out)).collect();
         Op::Call {
             func: quote!(#recv.#fwd #turbofish),
             pull: quote!(#recv.#rev #turbofish),
+            jvp: quote!(#recv.#jvp #turbofish),
             args,
             span: method.span(),
         }
@@ -1361,10 +1363,12 @@ impl<'a> Lower<'a> {
             path
         };
         let (fwd, rev) = (renamed("__forward_"), renamed("__reverse_"));
+        let jvp = renamed("__jvp_");
         let args = c.args.iter().map(|a| self.lower_atom(a, out)).collect();
         Op::Call {
             func: quote!(#fwd),
             pull: quote!(#rev),
+            jvp: quote!(#jvp),
             args,
             span: syn::spanned::Spanned::span(&c.func),
         }
