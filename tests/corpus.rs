@@ -24,7 +24,7 @@ fn c(re: f64, im: f64) -> c64 {
 
 // ------------------------------------------------------------------ bindings and arithmetic
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn let_and_shadowing(x: f64, y: f64) -> f64 {
     let a = x * y;
     let a = a + x; // shadowing
@@ -34,7 +34,7 @@ fn let_and_shadowing(x: f64, y: f64) -> f64 {
     b
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn compound_assignments(x: f64, y: f64) -> f64 {
     let mut s = x;
     s += y * 2.0;
@@ -44,32 +44,32 @@ fn compound_assignments(x: f64, y: f64) -> f64 {
     s
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn unary_minus_and_parens(x: f64, y: f64) -> f64 {
     -(x - y) * (-x + 2.0 * y) / (1.0 + x * x)
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn elementary_set_one(x: f64) -> f64 {
     x.exp() + x.ln() + x.sin() * x.cos() + x.tan() + x.tanh() + x.sinh() - x.cosh() + x.sqrt()
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn elementary_set_two(x: f64, y: f64) -> f64 {
     x.powi(3) + x.powf(y) + (x - y).abs() + x.max(y) * x.min(y) + y.atan2(x) + x.hypot(y)
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn elementary_set_three(x: f64) -> f64 {
     x.recip() + x.atan() + (x * 0.5).asin() + (x * 0.5).acos() + x.cbrt() + x.log10() + x.exp2()
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn float_path_calls(x: f64, y: f64) -> f64 {
     f64::sin(x) * f64::max(x, y) + f64::sqrt(y)
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn casts_and_integer_arithmetic(x: &[f64], k: usize) -> f64 {
     let n = x.len();
     let mut s = 0.0;
@@ -82,30 +82,30 @@ fn casts_and_integer_arithmetic(x: &[f64], k: usize) -> f64 {
 
 // ------------------------------------------------------------------ complex numbers
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn complex_arithmetic(z: c64, w: c64) -> c64 {
     let p = z * w + z / (w + c(2.0, 0.5));
     p - z.conj() * 0.5
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn complex_mixed_real(z: c64, x: f64) -> c64 {
     let a = z * x + x;
     let b = x * a - z / x;
     b + c64::new(x, x * x)
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn complex_elementary(z: c64) -> c64 {
     z.exp() + z.sin() * z.cos() + z.sqrt() + z.ln() + z.powi(3) + z.powf(1.5) + z.tanh()
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn complex_to_real(z: c64, w: c64) -> f64 {
     z.norm() + w.norm_sqr() + (z * w).re - (z - w).im + z.arg()
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn complex_fields_and_scale(z: c64, k: f64) -> c64 {
     let mut a = z.scale(k);
     a.re = a.re * a.im;
@@ -115,7 +115,7 @@ fn complex_fields_and_scale(z: c64, k: f64) -> c64 {
 
 // ------------------------------------------------------------------ slices and vectors
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn slice_indexing(x: &[f64]) -> f64 {
     let n = x.len();
     let mut s = 0.0;
@@ -125,7 +125,7 @@ fn slice_indexing(x: &[f64]) -> f64 {
     s + x[0] * x[n - 1]
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn vec_splat_and_element_assignment(x: &[f64], a: f64) -> Vec<f64> {
     let n = x.len();
     let mut y = vec![0.0; n];
@@ -138,21 +138,21 @@ fn vec_splat_and_element_assignment(x: &[f64], a: f64) -> Vec<f64> {
     y
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn vec_splat_of_active(a: f64, n: usize) -> Vec<f64> {
     let mut v = vec![a * a; n];
     v[0] = v[0] * a;
     v
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn vec_literal(x: f64, y: f64) -> Vec<f64> {
     let v = vec![x, x * y, y.sin()];
     let w = vec![v[2], v[1] * v[0], 1.0];
     w
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn with_capacity_and_push(x: &[f64]) -> Vec<f64> {
     let mut out = Vec::with_capacity(x.len());
     for i in 0..x.len() {
@@ -163,7 +163,7 @@ fn with_capacity_and_push(x: &[f64]) -> Vec<f64> {
     out
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn vec_param_by_value(v: Vec<f64>, s: f64) -> f64 {
     let mut t = 0.0;
     for x in v.iter() {
@@ -172,13 +172,13 @@ fn vec_param_by_value(v: Vec<f64>, s: f64) -> f64 {
     t * t
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn arrays(x: f64, y: f64) -> f64 {
     let a = [x, y, x * y];
     a[0] * a[2] + a[1]
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn clone_and_to_vec(x: &[f64]) -> f64 {
     let mut v = x.to_vec();
     let w = v.clone();
@@ -188,7 +188,7 @@ fn clone_and_to_vec(x: &[f64]) -> f64 {
 
 // ------------------------------------------------------------------ loops
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn nested_for_with_rev(x: &[f64]) -> f64 {
     let n = x.len();
     let mut s = 0.0;
@@ -200,7 +200,7 @@ fn nested_for_with_rev(x: &[f64]) -> f64 {
     s
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn for_over_slice_iterators(x: &[f64], y: &[f64]) -> f64 {
     let mut s = 0.0;
     for &a in x.iter() {
@@ -218,7 +218,7 @@ fn for_over_slice_iterators(x: &[f64], y: &[f64]) -> f64 {
     s
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn while_data_dependent(x: f64) -> f64 {
     // Halve until below one: the trip count depends on x.
     let mut y = x;
@@ -230,7 +230,7 @@ fn while_data_dependent(x: f64) -> f64 {
     y * (n as f64 + 1.0)
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn loop_break_continue(x: &[f64], a: f64) -> f64 {
     let mut s = 0.0;
     let mut i = 0;
@@ -252,7 +252,7 @@ fn loop_break_continue(x: &[f64], a: f64) -> f64 {
     s
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn for_with_break(x: &[f64]) -> f64 {
     let mut p = 1.0;
     for i in 0..x.len() {
@@ -266,7 +266,7 @@ fn for_with_break(x: &[f64]) -> f64 {
 
 // ------------------------------------------------------------------ branches
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn if_else_chain_on_active(x: f64, y: f64) -> f64 {
     let mut r = 1.0;
     if x > y {
@@ -279,14 +279,14 @@ fn if_else_chain_on_active(x: f64, y: f64) -> f64 {
     r + x
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn if_as_expression(x: f64, y: f64) -> f64 {
     let a = if x * y > 1.0 { x.sin() } else { y.cos() * x };
     let b = 2.0 * if a > 0.0 { a * a } else { -a };
     a + b
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn match_on_integer(x: f64, mode: usize) -> f64 {
     let y = match mode % 3 {
         0 => x * x,
@@ -299,7 +299,7 @@ fn match_on_integer(x: f64, mode: usize) -> f64 {
     y + x
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn early_return(x: f64, y: f64) -> f64 {
     if x < 0.0 {
         return x * y;
@@ -314,7 +314,7 @@ fn early_return(x: f64, y: f64) -> f64 {
     s
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn block_expression(x: f64) -> f64 {
     let y = {
         let t = x * 3.0;
@@ -325,18 +325,18 @@ fn block_expression(x: f64) -> f64 {
 
 // ------------------------------------------------------------------ tuples and calls
 
-#[differentiable]
+#[differentiable(forward, reverse)]
 fn polar(x: f64, y: f64) -> (f64, f64) {
     let r = (x * x + y * y).sqrt();
     (r, y.atan2(x))
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn tuple_return(x: f64, y: f64) -> (f64, f64) {
     (x * y, x - y.exp())
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn destructure_call_result(x: f64, y: f64) -> f64 {
     let (r, theta) = polar(x, y);
     r * theta.cos()
@@ -345,7 +345,7 @@ fn destructure_call_result(x: f64, y: f64) -> f64 {
 mod helpers {
     use backsolve::prelude::*;
 
-    #[differentiable]
+    #[differentiable(forward, reverse)]
     pub fn weighted_norm(v: &[f64], w: f64) -> f64 {
         let mut s = 0.0;
         for x in v.iter() {
@@ -355,24 +355,24 @@ mod helpers {
     }
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn call_through_module_path(x: &[f64], w: f64) -> f64 {
     let a = helpers::weighted_norm(x, w);
     let b = helpers::weighted_norm(x, w * w);
     a * b + x[0]
 }
 
-#[differentiable]
+#[differentiable(forward, reverse)]
 fn square(x: f64) -> f64 {
     x * x
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn call_with_temporaries(x: f64, y: f64) -> f64 {
     square(x * y) + square(square(x) - y)
 }
 
-#[differentiable]
+#[differentiable(forward, reverse)]
 fn scale_all(v: &[f64], k: f64) -> Vec<f64> {
     let mut out = vec![0.0; v.len()];
     for i in 0..v.len() {
@@ -381,7 +381,7 @@ fn scale_all(v: &[f64], k: f64) -> Vec<f64> {
     out
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn call_returning_vec(x: &[f64], k: f64) -> f64 {
     let y = scale_all(x, k);
     let z = scale_all(&y, k);
@@ -393,7 +393,7 @@ fn call_returning_vec(x: &[f64], k: f64) -> f64 {
 mod split_helpers {
     use backsolve::prelude::*;
 
-    #[differentiable(split)]
+    #[differentiable(split, forward, reverse)]
     pub fn weighted_norm(v: &[f64], w: f64) -> f64 {
         let mut s = 0.0;
         for x in v.iter() {
@@ -403,12 +403,12 @@ mod split_helpers {
     }
 }
 
-#[differentiable(split)]
+#[differentiable(split, forward, reverse)]
 fn square_split(x: f64) -> f64 {
     x * x
 }
 
-#[differentiable(split)]
+#[differentiable(split, forward, reverse)]
 fn scale_all_split(v: &[f64], k: f64) -> Vec<f64> {
     let mut out = vec![0.0; v.len()];
     for (i, x) in v.iter().enumerate() {
@@ -417,7 +417,7 @@ fn scale_all_split(v: &[f64], k: f64) -> Vec<f64> {
     out
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn split_mode_callees_in_a_loop(x: &[f64], w: f64) -> f64 {
     let mut acc = 0.0;
     for i in 0..3 {
@@ -433,12 +433,12 @@ struct Oscillator {
 }
 
 impl Oscillator {
-    #[differentiable]
+    #[differentiable(forward, reverse)]
     fn force(&self, x: f64, v: f64) -> f64 {
         -self.omega * self.omega * x - self.damping * v
     }
 
-    #[differentiable(check)]
+    #[differentiable(check, forward, reverse)]
     fn energy_after(&self, x0: f64, v0: f64, dt: f64) -> f64 {
         let mut x = x0;
         let mut v = v0;
@@ -451,12 +451,12 @@ impl Oscillator {
     }
 }
 
-#[differentiable(wrt(x))]
+#[differentiable(wrt(x), forward, reverse)]
 fn wrt_restricts(x: f64, y: f64) -> f64 {
     x * y * y
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn calls_wrt_function(x: f64, y: f64) -> f64 {
     // The callee differentiates `x` only, so only constants go to its `y` (passing an active
     // value there is a compile error, see the UI tests).
@@ -465,7 +465,7 @@ fn calls_wrt_function(x: f64, y: f64) -> f64 {
 
 // ------------------------------------------------------------------ faer matrices
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn matrix_expressions(a: &Mat<f64>, b: &Mat<f64>, s: f64) -> Mat<f64> {
     let c = a * b;
     let d = &c + a;
@@ -473,7 +473,7 @@ fn matrix_expressions(a: &Mat<f64>, b: &Mat<f64>, s: f64) -> Mat<f64> {
     faer::Scale(s) * &e
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn complex_matrix_product_chain(a: &Mat<c64>, b: &Mat<c64>) -> Mat<c64> {
     let mut p = a * b;
     for _ in 0..3 {
@@ -482,7 +482,7 @@ fn complex_matrix_product_chain(a: &Mat<c64>, b: &Mat<c64>) -> Mat<c64> {
     p
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn matrix_elements(m: &Mat<f64>) -> f64 {
     let mut s = 0.0;
     for i in 0..m.nrows() {
@@ -496,12 +496,12 @@ fn matrix_elements(m: &Mat<f64>) -> f64 {
 // ------------------------------------------------------------------ realistic kernels
 
 /// One classical Runge-Kutta step of the damped pendulum.
-#[differentiable]
+#[differentiable(forward, reverse)]
 fn pendulum_rhs(theta: f64, omega: f64, g: f64, gamma: f64) -> (f64, f64) {
     (omega, -g * theta.sin() - gamma * omega)
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn rk4_pendulum(theta0: f64, omega0: f64, g: f64, gamma: f64) -> f64 {
     let dt = 0.05;
     let mut th = theta0;
@@ -518,7 +518,7 @@ fn rk4_pendulum(theta0: f64, omega0: f64, g: f64, gamma: f64) -> f64 {
 }
 
 /// Explicit heat-equation stepping with two in-place buffers.
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn heat_equation(u0: &[f64], alpha: f64) -> f64 {
     let n = u0.len();
     let mut u = u0.to_vec();
@@ -539,7 +539,7 @@ fn heat_equation(u0: &[f64], alpha: f64) -> f64 {
 }
 
 /// Product of complex 2x2 transfer matrices of a 1D chain, |t|^2 at the end.
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn transfer_matrix_2x2(v: &[f64], e: c64) -> f64 {
     let mut m00 = c(1.0, 0.0);
     let mut m01 = c(0.0, 0.0);
@@ -568,7 +568,7 @@ struct Layer {
     n_in: usize,
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn mlp_layer(layer: &Layer, x: &[f64]) -> f64 {
     let n_out = layer.b.len();
     let mut loss = 0.0;
@@ -584,7 +584,7 @@ fn mlp_layer(layer: &Layer, x: &[f64]) -> f64 {
 }
 
 /// Newton iteration for x^3 = a in a `while`, converged to machine precision.
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn newton_cube_root(a: f64) -> f64 {
     let mut x = a;
     let mut step = 1.0f64;
@@ -596,7 +596,7 @@ fn newton_cube_root(a: f64) -> f64 {
 }
 
 /// Velocity-Verlet for a particle chain with nearest-neighbour springs.
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn verlet_chain(x0: &[f64], k: f64) -> f64 {
     let n = x0.len();
     let mut x = x0.to_vec();
@@ -622,7 +622,7 @@ fn verlet_chain(x0: &[f64], k: f64) -> f64 {
 }
 
 /// Horner evaluation of a polynomial with complex coefficients.
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn complex_horner(coef: &[c64], z: c64) -> f64 {
     let mut p = c(0.0, 0.0);
     for k in (0..coef.len()).rev() {
@@ -632,7 +632,7 @@ fn complex_horner(coef: &[c64], z: c64) -> f64 {
 }
 
 /// Soft-plus sum with a branch inside the loop body (stable for large arguments).
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn softplus_sum(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for &v in x {
@@ -659,12 +659,20 @@ fn cmat(m: usize, n: usize, seed: f64) -> Mat<c64> {
     })
 }
 
+/// Forward mode: the jvp against central differences and against the pullback (dot-product
+/// identity), relative.
+const TANGENT_TOL: (f64, f64) = (1e-8, 1e-12);
+
 macro_rules! check {
     ($name:ident, $call:expr) => {
         #[test]
         fn $name() {
             let report = $call;
             report.assert_close(TOL);
+            let tangent = report
+                .tangent
+                .expect("every corpus function has forward mode");
+            tangent.assert_close(TANGENT_TOL.0, TANGENT_TOL.1);
         }
     };
 }
@@ -888,7 +896,7 @@ fn pullback_returns_the_primal_value() {
 #[test]
 fn complex_convention_is_dl_dre_plus_i_dl_dim() {
     // L = |z|^2 at z = 3 + 4i: the adjoint is 2z = 6 + 8i (PyTorch/ChainRules convention).
-    #[differentiable]
+    #[differentiable(forward, reverse)]
     #[allow(dead_code)]
     fn abs2(z: c64) -> f64 {
         z.norm_sqr()
@@ -921,7 +929,7 @@ fn struct_adjoint_has_the_parameter_shape() {
 }
 
 /// A time loop with a fixed step: the end time only decides the trip count.
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn fixed_step_decay(x0: f64, t_end: f64) -> f64 {
     let dt = 0.01;
     let mut t = 0.0;

@@ -6,7 +6,9 @@
 //! a tolerance of 1e-6 leaves room only for real mistakes. A second, independent check pairs the
 //! gradient with a random direction (the "dot-product test").
 //!
-//! `#[differentiable(check)]` generates `NAME_gradcheck(args..)` on top of [`check_gradient`].
+//! `#[differentiable(check)]` generates `NAME_gradcheck(args..)` on top of [`check_gradient`];
+//! with `forward` also `NAME_jvpcheck(args..)` on top of [`check_tangent`], whose report the
+//! gradient check carries.
 
 use crate::differentiable::SplitMix64;
 use std::fmt;
@@ -56,6 +58,10 @@ pub struct GradReport {
     /// counted loop, in source order, for the first such evaluation. The differences then
     /// compare two programs, and a disagreement says nothing about the pullback.
     pub trip_count_change: Option<(Vec<usize>, Vec<usize>)>,
+    /// The forward-mode check at the same point, for a function that also has `forward`
+    /// (`#[differentiable(check, forward, reverse)]`); [`GradReport::assert_close`] does not
+    /// look at it, [`TangentReport::assert_close`] does.
+    pub tangent: Option<TangentReport>,
 }
 
 impl GradReport {
@@ -202,5 +208,116 @@ pub fn check_gradient(
         worst_rel_err: worst_abs / scale,
         directional: (predicted, along),
         trip_count_change: None,
+        tangent: None,
+    }
+}
+
+/// The result of a forward-mode check ([`check_tangent`]).
+#[derive(Clone, Debug)]
+pub struct TangentReport {
+    /// The tangent from the jvp, flattened (complex: `Re`, `Im`).
+    pub tangent: Vec<f64>,
+    /// The Richardson-extrapolated central differences along the same direction.
+    pub finite_difference: Vec<f64>,
+    /// `max_i |tangent_i - fd_i| / max_i max(|tangent_i|, |fd_i|)`.
+    pub worst_rel_err: f64,
+    /// `(<w, J v>, <Jᵀ w, v>)` for a random output cotangent `w`: the tangent paired with `w`,
+    /// and the pullback of `w` paired with the direction; `None` without reverse mode.
+    pub dots: Option<(f64, f64)>,
+}
+
+impl TangentReport {
+    /// Relative disagreement of the dot-product identity (0 without reverse mode).
+    pub fn dot_rel_err(&self) -> f64 {
+        self.dots.map_or(0.0, |(a, b)| {
+            (a - b).abs() / a.abs().max(b.abs()).max(f64::MIN_POSITIVE)
+        })
+    }
+
+    /// Panics with the report when the tangent differs from the differences by more than
+    /// `fd_tol` or the dot-product identity fails by more than `dot_tol` (relative).
+    #[track_caller]
+    pub fn assert_close(&self, fd_tol: f64, dot_tol: f64) {
+        assert!(
+            self.worst_rel_err <= fd_tol && self.dot_rel_err() <= dot_tol,
+            "forward-mode check failed (tolerances {fd_tol:e}, {dot_tol:e}):\n{self}"
+        );
+        assert!(
+            self.finite_difference.iter().any(|d| *d != 0.0),
+            "forward-mode check is vacuous: every finite difference is zero\n{self}"
+        );
+    }
+}
+
+impl fmt::Display for TangentReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "normwise relative error {:.3e}", self.worst_rel_err)?;
+        match self.dots {
+            Some((a, b)) => writeln!(
+                f,
+                ", dot-product identity {:.3e} (<w, J v> {a:.14e}, <J^T w, v> {b:.14e})",
+                self.dot_rel_err()
+            )?,
+            None => writeln!(f)?,
+        }
+        writeln!(f, "{:>6} {:>22} {:>22}", "output", "tangent", "differences")?;
+        let mut order: Vec<usize> = (0..self.tangent.len()).collect();
+        order.sort_by(|&a, &b| {
+            let ea = (self.tangent[a] - self.finite_difference[a]).abs();
+            let eb = (self.tangent[b] - self.finite_difference[b]).abs();
+            eb.total_cmp(&ea)
+        });
+        for &i in order.iter().take(12) {
+            writeln!(
+                f,
+                "{i:>6} {:>22.14e} {:>22.14e}",
+                self.tangent[i], self.finite_difference[i]
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Compare the tangent `tangent` of `eval` at `x` along `dir` (from a jvp) with
+/// Richardson-extrapolated central differences of `eval`; `dots` is the dot-product identity's
+/// two sides when a pullback is at hand.
+pub fn check_tangent(
+    x: &[f64],
+    dir: &[f64],
+    tangent: &[f64],
+    mut eval: impl FnMut(&[f64]) -> Vec<f64>,
+    dots: Option<(f64, f64)>,
+    opts: &CheckOptions,
+) -> TangentReport {
+    let h = opts.step * x.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+    let mut shifted = |t: f64| {
+        let p: Vec<f64> = x.iter().zip(dir).map(|(xi, di)| xi + t * di).collect();
+        eval(&p)
+    };
+    let (p1, m1, p2, m2) = (shifted(h), shifted(-h), shifted(h / 2.0), shifted(-h / 2.0));
+    let finite_difference: Vec<f64> = (0..tangent.len().min(p1.len()))
+        .map(|i| {
+            let d1 = (p1[i] - m1[i]) / (2.0 * h);
+            let d2 = (p2[i] - m2[i]) / h;
+            (4.0 * d2 - d1) / 3.0
+        })
+        .collect();
+    let scale = tangent
+        .iter()
+        .chain(&finite_difference)
+        .fold(f64::MIN_POSITIVE, |m, v| m.max(v.abs()));
+    let mut worst = tangent
+        .iter()
+        .zip(&finite_difference)
+        .fold(0.0f64, |m, (t, d)| m.max((t - d).abs()))
+        / scale;
+    if tangent.len() != finite_difference.len() {
+        worst = f64::INFINITY;
+    }
+    TangentReport {
+        tangent: tangent.to_vec(),
+        finite_difference,
+        worst_rel_err: worst,
+        dots,
     }
 }

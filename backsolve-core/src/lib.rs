@@ -15,8 +15,8 @@ pub mod linalg;
 #[cfg(feature = "faer")]
 pub mod matrix;
 pub mod rules;
-pub mod tape;
 pub mod tangent;
+pub mod tape;
 
 #[doc(hidden)]
 pub mod rt;
@@ -35,4 +35,6 @@ pub type c64 = num_complex::Complex<f64>;
 
 pub use adjoint::{AccFrom, Accumulate, AdjIndex, Adjoint, ArgAdj, IntoAdj, LazyZero, Rec};
 pub use differentiable::{Differentiable, SplitMix64};
-pub use gradcheck::{check_gradient, CheckOptions, GradEntry, GradReport};
+pub use gradcheck::{
+    check_gradient, check_tangent, CheckOptions, GradEntry, GradReport, TangentReport,
+};

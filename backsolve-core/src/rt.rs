@@ -8,10 +8,10 @@ use std::marker::PhantomData;
 
 pub use crate::adjoint::ArgAdj;
 pub use crate::differentiable::{random_like, Differentiable, SplitMix64};
-pub use crate::gradcheck::{check_gradient, CheckOptions, GradReport};
+pub use crate::gradcheck::{check_gradient, check_tangent, CheckOptions, GradReport};
 pub use crate::rules::elementary::*;
+pub use crate::tangent::{lift_like, zero_tangent, Inactive, NoTan, ScalarValue, TanRef, TanValue};
 pub use crate::tape::Tape;
-pub use crate::tangent::{lift_like, zero_tangent, Inactive, NoTan, TanRef, TanValue};
 
 /// A zero-sized witness of a recorded value's type.
 pub type W<T> = PhantomData<T>;

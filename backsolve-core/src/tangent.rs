@@ -156,3 +156,22 @@ impl<T: Clone> Lift<T> for &T {
 pub fn lift_like<R, D: Lift<R>>(_like: &R, d: D) -> R {
     d.lift()
 }
+
+/// A scalar operand by value, through references (`for v in x` binds `&f64`): generated code
+/// calls `(v).bs_scalar()` and method-call auto-deref finds the value.
+pub trait ScalarValue: Copy {
+    /// The value.
+    fn bs_scalar(self) -> Self;
+}
+
+impl ScalarValue for f64 {
+    fn bs_scalar(self) -> f64 {
+        self
+    }
+}
+
+impl ScalarValue for c64 {
+    fn bs_scalar(self) -> c64 {
+        self
+    }
+}

@@ -73,9 +73,12 @@ impl Tan {
         })
     }
 
-    /// The tangent of a scalar operand of an elementary rule, or zero.
+    /// The tangent of a scalar operand of an elementary rule by value, or zero.
     fn scalar_or_zero(a: &Atom) -> TokenStream {
-        Self::atom(a).unwrap_or_else(|| quote!(::core::default::Default::default()))
+        Self::atom(a).map_or_else(
+            || quote!(::core::default::Default::default()),
+            |t| quote!((#t).bs_scalar()),
+        )
     }
 
     pub fn stmts(&self, stmts: &[Stmt]) -> TokenStream {
@@ -223,9 +226,7 @@ impl Tan {
                     (BinKind::Mul, Some(ta), Some(tb)) => Some(quote!(#ta * #fb + #fa * #tb)),
                     (BinKind::Mul, Some(ta), None) => Some(quote!(#ta * #fb)),
                     (BinKind::Mul, None, Some(tb)) => Some(quote!(#fa * #tb)),
-                    (BinKind::Div, Some(ta), Some(tb)) => {
-                        Some(quote!((#ta - #result * #tb) / #fb))
-                    }
+                    (BinKind::Div, Some(ta), Some(tb)) => Some(quote!((#ta - #result * #tb) / #fb)),
                     (BinKind::Div, Some(ta), None) => Some(quote!(#ta / #fb)),
                     (BinKind::Div, None, Some(tb)) => Some(quote!(-(#result / #fb) * #tb)),
                 };
@@ -238,12 +239,14 @@ impl Tan {
             Op::Unary(m, a) => {
                 let fa = f(a);
                 let rule = format_ident!("{}", crate::known::tangent_rule(&m.to_string()));
-                let tangent = t(a).map(|ta| quote!(#rt::#rule(&#fa, &#ta)));
+                let tangent =
+                    t(a).map(|ta| quote!(#rt::#rule(&(#fa).bs_scalar(), &(#ta).bs_scalar())));
                 plain(quote!(#fa.#m()), tangent)
             }
             Op::Powi(a, n) => {
                 let fa = f(a);
-                let tangent = t(a).map(|ta| quote!(#rt::t_powi(&#fa, &(#n), &#ta)));
+                let tangent = t(a)
+                    .map(|ta| quote!(#rt::t_powi(&(#fa).bs_scalar(), &(#n), &(#ta).bs_scalar())));
                 plain(quote!(#fa.powi(#n)), tangent)
             }
             Op::BinMethod(m, a, b) => {
@@ -251,7 +254,7 @@ impl Tan {
                 let rule = format_ident!("t_{}", m);
                 let tangent = (a.is_active() || b.is_active()).then(|| {
                     let (ta, tb) = (Self::scalar_or_zero(a), Self::scalar_or_zero(b));
-                    quote!(#rt::#rule(&#fa, &#fb, &#ta, &#tb))
+                    quote!(#rt::#rule(&(#fa).bs_scalar(), &(#fb).bs_scalar(), &#ta, &#tb))
                 });
                 plain(quote!(#fa.#m(#fb)), tangent)
             }

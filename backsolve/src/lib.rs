@@ -39,7 +39,7 @@ pub mod prelude {
     pub use backsolve_core::c64;
     pub use backsolve_core::faer;
     pub use backsolve_core::faer::{Col, Mat};
-    pub use backsolve_core::{Accumulate, Differentiable, GradReport};
+    pub use backsolve_core::{Accumulate, Differentiable, GradReport, TangentReport};
     pub use backsolve_macros::{adjoint, differentiable, Differentiable};
 }
 
