@@ -79,9 +79,9 @@ fn constants_passed_to_a_callee_have_zero_tangents() {
 
 #[differentiable(check, forward, reverse)]
 fn first_crossing(x: &[f64], level: f64) -> f64 {
-    for i in 0..x.len() {
-        if x[i] > level {
-            return x[i] * x[i] - level;
+    for xi in x {
+        if *xi > level {
+            return xi * xi - level;
         }
     }
     level.exp()

@@ -9,6 +9,25 @@ use backsolve::prelude::*;
 use backsolve::SplitMix64;
 
 const TOL: f64 = 1e-6;
+/// Forward mode against differences and against the pullback (dot-product identity).
+const TANGENT_TOL: (f64, f64) = (1e-8, 1e-12);
+
+/// Both modes from one report: the gradient check, and the forward-mode check it carries.
+trait BothModes {
+    fn check_both(&self);
+}
+
+impl BothModes for GradReport {
+    #[track_caller]
+    fn check_both(&self) {
+        self.assert_close(TOL);
+        let tangent = self
+            .tangent
+            .as_ref()
+            .expect("every function here has forward mode");
+        tangent.assert_close(TANGENT_TOL.0, TANGENT_TOL.1);
+    }
+}
 
 /// Pseudo-random entries in [-1, 1): full rank, distinct singular values and eigenvalues.
 fn rmat(m: usize, n: usize, seed: f64) -> Mat<f64> {
@@ -57,13 +76,13 @@ macro_rules! for_scalar {
             use super::*;
 
             /// `Re tr(Wᴴ X)`: a real loss that sees every entry and every phase of `X`.
-            #[differentiable]
+            #[differentiable(forward, reverse)]
             fn pair(w: &Mat<$t>, x: &Mat<$t>) -> f64 {
                 let s = linalg::trace_adj_mul(w, x);
                 $re(s)
             }
 
-            #[differentiable(check, wrt(a, b))]
+            #[differentiable(check, wrt(a, b), forward, reverse)]
             fn matmul_loss(a: &Mat<$t>, b: &Mat<$t>, w: &Mat<$t>) -> f64 {
                 let c = linalg::matmul(a, b);
                 let d = linalg::matmul_adj_lhs(a, &c);
@@ -71,31 +90,31 @@ macro_rules! for_scalar {
                 pair(w, &c) + linalg::frob2(&e) * 0.01
             }
 
-            #[differentiable(check, wrt(a))]
+            #[differentiable(check, wrt(a), forward, reverse)]
             fn qr_loss(a: &Mat<$t>, w1: &Mat<$t>, w2: &Mat<$t>) -> f64 {
                 let (q, r) = linalg::qr(a);
                 pair(w1, &q) + pair(w2, &r)
             }
 
-            #[differentiable(check, wrt(a, b))]
+            #[differentiable(check, wrt(a, b), forward, reverse)]
             fn solve_loss(a: &Mat<$t>, b: &Mat<$t>, w: &Mat<$t>) -> f64 {
                 let x = linalg::solve(a, b);
                 pair(w, &x)
             }
 
-            #[differentiable(check, wrt(a, b))]
+            #[differentiable(check, wrt(a, b), forward, reverse)]
             fn cholesky_loss(a: &Mat<$t>, b: &Mat<$t>, w: &Mat<$t>) -> f64 {
                 let x = linalg::cholesky_solve(a, b);
                 pair(w, &x)
             }
 
-            #[differentiable(check, wrt(a))]
+            #[differentiable(check, wrt(a), forward, reverse)]
             fn inverse_loss(a: &Mat<$t>, w: &Mat<$t>) -> f64 {
                 let y = linalg::inverse(a);
                 pair(w, &y)
             }
 
-            #[differentiable(check, wrt(r, b))]
+            #[differentiable(check, wrt(r, b), forward, reverse)]
             fn triangular_loss(r: &Mat<$t>, b: &Mat<$t>, w: &Mat<$t>, upper: bool) -> f64 {
                 let x = if upper {
                     linalg::triangular_solve(r, b, Triangle::Upper)
@@ -105,7 +124,7 @@ macro_rules! for_scalar {
                 pair(w, &x)
             }
 
-            #[differentiable(check, wrt(a))]
+            #[differentiable(check, wrt(a), forward, reverse)]
             fn eigh_loss(a: &Mat<$t>, wl: &[f64], wu: &Mat<f64>) -> f64 {
                 let (lambda, u) = linalg::eigh(a);
                 let mut s = 0.0;
@@ -120,7 +139,7 @@ macro_rules! for_scalar {
             fn matmul_and_adjoint_variants() {
                 for &(m, k, n) in &[(1, 1, 1), (3, 2, 4), (5, 3, 1)] {
                     let (a, b) = ($mk(m, k, 0.1), $mk(k, n, 0.7));
-                    matmul_loss_gradcheck(&a, &b, &$mk(m, n, 0.3)).assert_close(TOL);
+                    matmul_loss_gradcheck(&a, &b, &$mk(m, n, 0.3)).check_both();
                 }
             }
 
@@ -128,7 +147,7 @@ macro_rules! for_scalar {
             fn qr_with_a_gauge_dependent_loss() {
                 for &(m, n) in &[(1, 1), (4, 4), (7, 3), (12, 2)] {
                     let a = $mk(m, n, 0.2);
-                    qr_loss_gradcheck(&a, &$mk(m, n, 0.9), &$mk(n, n, 1.7)).assert_close(TOL);
+                    qr_loss_gradcheck(&a, &$mk(m, n, 0.9), &$mk(n, n, 1.7)).check_both();
                 }
             }
 
@@ -157,7 +176,7 @@ macro_rules! for_scalar {
             fn solve_lu() {
                 for &(n, r) in &[(1, 1), (3, 2), (5, 1)] {
                     let (a, b) = ($sq(n, 0.3), $mk(n, r, 0.8));
-                    solve_loss_gradcheck(&a, &b, &$mk(n, r, 1.1)).assert_close(TOL);
+                    solve_loss_gradcheck(&a, &b, &$mk(n, r, 1.1)).check_both();
                 }
             }
 
@@ -165,14 +184,14 @@ macro_rules! for_scalar {
             fn solve_cholesky() {
                 for &(n, r) in &[(1, 1), (4, 2)] {
                     let (a, b) = ($hpd(n, 0.3), $mk(n, r, 0.8));
-                    cholesky_loss_gradcheck(&a, &b, &$mk(n, r, 1.1)).assert_close(TOL);
+                    cholesky_loss_gradcheck(&a, &b, &$mk(n, r, 1.1)).check_both();
                 }
             }
 
             #[test]
             fn inverse() {
                 for &n in &[1, 4] {
-                    inverse_loss_gradcheck(&$sq(n, 0.5), &$mk(n, n, 1.3)).assert_close(TOL);
+                    inverse_loss_gradcheck(&$sq(n, 0.5), &$mk(n, n, 1.3)).check_both();
                 }
             }
 
@@ -181,7 +200,7 @@ macro_rules! for_scalar {
                 let r = $sq(4, 0.6);
                 for upper in [true, false] {
                     triangular_loss_gradcheck(&r, &$mk(4, 2, 0.2), &$mk(4, 2, 0.9), upper)
-                        .assert_close(TOL);
+                        .check_both();
                 }
             }
 
@@ -194,7 +213,7 @@ macro_rules! for_scalar {
                 for i in 0..4 {
                     h[(i, i)] += <$t>::from_real(2.0 * i as f64 + 1.0);
                 }
-                eigh_loss_gradcheck(&h, &[0.3, -0.7, 1.1, 0.4], &rmat(4, 4, 0.6)).assert_close(TOL);
+                eigh_loss_gradcheck(&h, &[0.3, -0.7, 1.1, 0.4], &rmat(4, 4, 0.6)).check_both();
             }
         }
     };
@@ -202,12 +221,12 @@ macro_rules! for_scalar {
 
 use backsolve::num_complex::ComplexFloat;
 use backsolve::rules::Scalar;
-#[differentiable]
+#[differentiable(forward, reverse)]
 fn re_of_real(x: f64) -> f64 {
     x
 }
 
-#[differentiable]
+#[differentiable(forward, reverse)]
 fn re_of_complex(z: c64) -> f64 {
     z.re
 }
@@ -215,12 +234,12 @@ fn re_of_complex(z: c64) -> f64 {
 for_scalar!(f64, real, rmat, rsquare, rhpd, re_of_real);
 for_scalar!(c64, complex, cmat, csquare, chpd, re_of_complex);
 
-#[differentiable(check, wrt(a))]
+#[differentiable(check, wrt(a), forward, reverse)]
 fn logdet_real(a: &Mat<f64>) -> f64 {
     linalg::logdet(a)
 }
 
-#[differentiable(check, wrt(a))]
+#[differentiable(check, wrt(a), forward, reverse)]
 fn logdet_complex(a: &Mat<c64>, w: c64) -> f64 {
     let l = linalg::logdet(a);
     let p = l * w;
@@ -231,14 +250,14 @@ fn logdet_complex(a: &Mat<c64>, w: c64) -> f64 {
 fn logdet_real_and_complex() {
     let mut a = rsquare(3, 0.4);
     a[(0, 0)] = -a[(0, 0)]; // a negative determinant: log |det|
-    logdet_real_gradcheck(&a).assert_close(TOL);
-    logdet_complex_gradcheck(&csquare(3, 0.2), c64::new(0.3, -0.8)).assert_close(TOL);
+    logdet_real_gradcheck(&a).check_both();
+    logdet_complex_gradcheck(&csquare(3, 0.2), c64::new(0.3, -0.8)).check_both();
     let l = linalg::logdet(&csquare(3, 0.2));
     let det = csquare(3, 0.2).determinant();
     assert!(((l.exp() - det).norm() / det.norm()) < 1e-12);
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn fft_loss(x: &[c64], w: &[c64]) -> f64 {
     let y = linalg::fft(x);
     let z = linalg::ifft(&y);
@@ -250,7 +269,7 @@ fn fft_loss(x: &[c64], w: &[c64]) -> f64 {
     s
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn fft2_loss(x: &[c64], w: &[c64]) -> f64 {
     let y = linalg::fft2(x, 4, 6);
     let z = linalg::ifft2(&y, 4, 6);
@@ -270,7 +289,7 @@ fn cvec(n: usize, seed: f64) -> Vec<c64> {
 #[test]
 fn fft_one_dimensional() {
     for &n in &[1, 8, 12] {
-        fft_loss_gradcheck(&cvec(n, 0.1), &cvec(n, 0.7)).assert_close(TOL);
+        fft_loss_gradcheck(&cvec(n, 0.1), &cvec(n, 0.7)).check_both();
     }
     // The unnormalized DFT of a delta is all ones; ifft inverts fft.
     let mut delta = vec![c64::new(0.0, 0.0); 8];
@@ -285,12 +304,12 @@ fn fft_one_dimensional() {
 
 #[test]
 fn fft_two_dimensional() {
-    fft2_loss_gradcheck(&cvec(24, 0.2), &cvec(24, 0.5)).assert_close(TOL);
+    fft2_loss_gradcheck(&cvec(24, 0.2), &cvec(24, 0.5)).check_both();
 }
 
 /// A transfer-matrix-like sweep: layer matrices multiplied in a loop, QR every q layers,
 /// log-magnitudes of R accumulated, then a solve at the end.
-#[differentiable(check, wrt(v))]
+#[differentiable(check, wrt(v), forward, reverse)]
 fn layered(v: &[f64], q: usize, rhs: &Mat<c64>) -> f64 {
     let n = 3;
     let mut p = Mat::<c64>::identity(n, n);
@@ -321,7 +340,7 @@ fn layered(v: &[f64], q: usize, rhs: &Mat<c64>) -> f64 {
 fn looped_products_with_qr_every_q_layers_then_solve() {
     let v: Vec<f64> = (0..12).map(|i| (i as f64 * 0.8).sin() * 1.5).collect();
     for q in [1, 3, 4] {
-        layered_gradcheck(&v, q, &cmat(3, 2, 0.4)).assert_close(TOL);
+        layered_gradcheck(&v, q, &cmat(3, 2, 0.4)).check_both();
     }
 }
 
@@ -422,7 +441,7 @@ fn plain_functions_panic_with_the_same_message() {
 /// The remaining primitives inside loops: shifted Hermitian matrices built element by element,
 /// then Cholesky solves, inverses, log-determinants, triangular solves, eigenvalues and the
 /// adjoint-transpose products, accumulated over the loop.
-#[differentiable(check, wrt(h, v))]
+#[differentiable(check, wrt(h, v), forward, reverse)]
 fn looped_solvers(h: &Mat<c64>, v: &[f64], b: &Mat<c64>) -> f64 {
     let n = h.nrows();
     let mut total = 0.0;
@@ -452,17 +471,17 @@ fn looped_solvers(h: &Mat<c64>, v: &[f64], b: &Mat<c64>) -> f64 {
 fn every_primitive_inside_loops() {
     let m = cmat(3, 3, 0.6);
     let h = (&m + m.adjoint()) * faer::Scale(c64::new(0.2, 0.0));
-    looped_solvers_gradcheck(&h, &[0.4, -0.9, 1.3], &cmat(3, 2, 0.2)).assert_close(TOL);
+    looped_solvers_gradcheck(&h, &[0.4, -0.9, 1.3], &cmat(3, 2, 0.2)).check_both();
 }
 
-#[differentiable(check)]
+#[differentiable(check, forward, reverse)]
 fn tridiag_loss(d: &[c64], lo: &[c64], up: &[c64], x: &Mat<c64>, w: &Mat<c64>) -> f64 {
     let y = linalg::tridiag_matmul(d, lo, up, x);
     let s = linalg::trace_adj_mul(w, &y);
     s.re
 }
 
-#[differentiable(check, wrt(a, b))]
+#[differentiable(check, wrt(a, b), forward, reverse)]
 fn stack_split_loss(a: &Mat<c64>, b: &Mat<c64>, w: &Mat<c64>, k: usize) -> f64 {
     let s = linalg::vstack(a, b);
     let (top, bottom) = linalg::split_rows(&s, k);
@@ -471,7 +490,7 @@ fn stack_split_loss(a: &Mat<c64>, b: &Mat<c64>, w: &Mat<c64>, k: usize) -> f64 {
     p.re + linalg::frob2(&top) * 0.5
 }
 
-#[differentiable(check, wrt(a, b))]
+#[differentiable(check, wrt(a, b), forward, reverse)]
 fn hstack_split_loss(a: &Mat<c64>, b: &Mat<c64>, w: &Mat<c64>, k: usize) -> f64 {
     let s = linalg::hstack(a, b);
     let (left, right) = linalg::split_cols(&s, k);
@@ -483,7 +502,7 @@ fn hstack_split_loss(a: &Mat<c64>, b: &Mat<c64>, w: &Mat<c64>, k: usize) -> f64 
 #[test]
 fn tridiagonal_product_and_block_moves() {
     hstack_split_loss_gradcheck(&cmat(3, 2, 0.1), &cmat(3, 3, 0.2), &cmat(3, 5, 0.5), 1)
-        .assert_close(TOL);
+        .check_both();
     for n in [1usize, 2, 5] {
         let x = cmat(n, 3, 0.3);
         let y_dense = {
@@ -509,10 +528,10 @@ fn tridiagonal_product_and_block_moves() {
             &x,
             &cmat(n, 3, 0.7),
         )
-        .assert_close(TOL);
+        .check_both();
     }
     stack_split_loss_gradcheck(&cmat(2, 3, 0.1), &cmat(3, 3, 0.2), &cmat(5, 3, 0.5), 2)
-        .assert_close(TOL);
+        .check_both();
     stack_split_loss_gradcheck(&cmat(2, 3, 0.1), &cmat(3, 3, 0.2), &cmat(5, 3, 0.5), 4)
-        .assert_close(TOL);
+        .check_both();
 }

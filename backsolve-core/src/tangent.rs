@@ -104,17 +104,25 @@ impl<T: ZeroTangent<Owned = T>> TanValue<T> for NoTan {
 pub trait TanRef<'a, T: ?Sized + ToOwned> {
     /// The tangent, borrowed, or a zero of `primal`'s shape for [`NoTan`].
     fn tangent(self, primal: &T) -> Cow<'a, T>;
+    /// The tangent, or `None` for [`NoTan`]: a rule skips the terms of constant arguments.
+    fn present(self) -> Option<&'a T>;
 }
 
 impl<'a, T: ?Sized + ToOwned, B: Borrow<T> + ?Sized> TanRef<'a, T> for &'a B {
     fn tangent(self, _: &T) -> Cow<'a, T> {
         Cow::Borrowed(self.borrow())
     }
+    fn present(self) -> Option<&'a T> {
+        Some(self.borrow())
+    }
 }
 
 impl<'a, T: ZeroTangent + ?Sized> TanRef<'a, T> for NoTan {
     fn tangent(self, primal: &T) -> Cow<'a, T> {
         Cow::Owned(primal.zero_tangent())
+    }
+    fn present(self) -> Option<&'a T> {
+        None
     }
 }
 

@@ -9,6 +9,7 @@
 //! - `hstack(a, b) = [a, b]` and `split_cols(a, k)`: the same by columns.
 
 use super::{cotangent, or_panic, shape, LinScalar, LinalgError};
+use crate::tangent::{Inactive, TanRef};
 use faer::Mat;
 
 fn check_tridiag<T>(d: &[T], lo: &[T], up: &[T], x: &Mat<T>) -> Result<(), LinalgError> {
@@ -114,6 +115,34 @@ pub fn __reverse_tridiag_matmul<T: LinScalar>(
     (dd, dlo, dup, dx)
 }
 
+/// Bilinear: `Ẏ = tridiag(ḋ, l̇o, u̇p) X + tridiag(d, lo, up) Ẋ`.
+#[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
+pub fn __jvp_tridiag_matmul<'t, T: LinScalar>(
+    d: &[T],
+    lo: &[T],
+    up: &[T],
+    x: &Mat<T>,
+    dd: impl TanRef<'t, [T]>,
+    dlo: impl TanRef<'t, [T]>,
+    dup: impl TanRef<'t, [T]>,
+    dx: impl TanRef<'t, Mat<T>>,
+) -> (Mat<T>, Mat<T>) {
+    let y = tridiag_matmul(d, lo, up, x);
+    let (dd, dlo, dup) = (dd.present(), dlo.present(), dup.present());
+    let mut dy = Mat::<T>::zeros(y.nrows(), y.ncols());
+    if dd.is_some() || dlo.is_some() || dup.is_some() {
+        let zero = |v: &[T]| vec![T::default(); v.len()];
+        let (zd, zl, zu) = (zero(d), zero(lo), zero(up));
+        let bands = (dd.unwrap_or(&zd), dlo.unwrap_or(&zl), dup.unwrap_or(&zu));
+        dy += tridiag_matmul(bands.0, bands.1, bands.2, x);
+    }
+    if let Some(dx) = dx.present() {
+        dy += tridiag_matmul(d, lo, up, dx);
+    }
+    (y, dy)
+}
+
 /// `[a; b]`. Panics when the column counts differ.
 #[track_caller]
 pub fn vstack<T: LinScalar>(a: &Mat<T>, b: &Mat<T>) -> Mat<T> {
@@ -154,6 +183,18 @@ pub fn __reverse_vstack<T: LinScalar>(
     split_rows(&d, a.nrows())
 }
 
+/// Linear: `[ȧ; ḃ]`.
+#[doc(hidden)]
+pub fn __jvp_vstack<'t, T: LinScalar>(
+    a: &Mat<T>,
+    b: &Mat<T>,
+    da: impl TanRef<'t, Mat<T>>,
+    db: impl TanRef<'t, Mat<T>>,
+) -> (Mat<T>, Mat<T>) {
+    let (da, db) = (da.tangent(a), db.tangent(b));
+    (vstack(a, b), vstack(&da, &db))
+}
+
 /// The first `k` rows and the rest. Panics when `k` exceeds the row count.
 #[track_caller]
 pub fn split_rows<T: LinScalar>(a: &Mat<T>, k: usize) -> (Mat<T>, Mat<T>) {
@@ -184,6 +225,19 @@ pub fn __reverse_split_rows<T: LinScalar>(
     let dt = cotangent(dt, k, a.ncols());
     let db = cotangent(db, a.nrows() - k, a.ncols());
     (vstack(&dt, &db), ())
+}
+
+/// Linear: the split of the tangent.
+#[doc(hidden)]
+#[allow(clippy::type_complexity)]
+pub fn __jvp_split_rows<'t, T: LinScalar>(
+    a: &Mat<T>,
+    k: usize,
+    da: impl TanRef<'t, Mat<T>>,
+    _: impl Inactive,
+) -> ((Mat<T>, Mat<T>), (Mat<T>, Mat<T>)) {
+    let da = da.tangent(a);
+    (split_rows(a, k), split_rows(&da, k))
 }
 
 /// `[a, b]`. Panics when the row counts differ.
@@ -226,6 +280,18 @@ pub fn __reverse_hstack<T: LinScalar>(
     split_cols(&d, a.ncols())
 }
 
+/// Linear: `[ȧ ḃ]`.
+#[doc(hidden)]
+pub fn __jvp_hstack<'t, T: LinScalar>(
+    a: &Mat<T>,
+    b: &Mat<T>,
+    da: impl TanRef<'t, Mat<T>>,
+    db: impl TanRef<'t, Mat<T>>,
+) -> (Mat<T>, Mat<T>) {
+    let (da, db) = (da.tangent(a), db.tangent(b));
+    (hstack(a, b), hstack(&da, &db))
+}
+
 /// The first `k` columns and the rest. Panics when `k` exceeds the column count.
 #[track_caller]
 pub fn split_cols<T: LinScalar>(a: &Mat<T>, k: usize) -> (Mat<T>, Mat<T>) {
@@ -256,4 +322,17 @@ pub fn __reverse_split_cols<T: LinScalar>(
     let dl = cotangent(dl, a.nrows(), k);
     let dr = cotangent(dr, a.nrows(), a.ncols() - k);
     (hstack(&dl, &dr), ())
+}
+
+/// Linear: the split of the tangent.
+#[doc(hidden)]
+#[allow(clippy::type_complexity)]
+pub fn __jvp_split_cols<'t, T: LinScalar>(
+    a: &Mat<T>,
+    k: usize,
+    da: impl TanRef<'t, Mat<T>>,
+    _: impl Inactive,
+) -> ((Mat<T>, Mat<T>), (Mat<T>, Mat<T>)) {
+    let da = da.tangent(a);
+    (split_cols(a, k), split_cols(&da, k))
 }

@@ -11,6 +11,9 @@
 //! [`EIGH_BROADENING`] (Liao et al., PRX 9, 031041): finite, and exact to 1e-6 relative for gaps
 //! above 1e-5. The loss must not depend on the phases of the eigenvectors (for example `|U|²`
 //! or `λ`); a phase-dependent loss has no gradient, as with PyTorch's `eigh`.
+//!
+//! Tangent, with `K = Uᴴ Ȧ U` (`Ȧ` read as `A` is): `λ̇_i = Re K_ii`, `U̇ = U (K ⊘ E)` off the
+//! diagonal, zero on it (the same broadening; the eigenvectors' phases stay where they are).
 
 use super::{
     check_finite, check_square, cotangent, lower_hermitian, or_panic, project_lower_hermitian,
@@ -71,4 +74,30 @@ pub fn __reverse_eigh<T: LinScalar>(
     }
     let full = &u * &inner * u.adjoint();
     (project_lower_hermitian(&full),)
+}
+
+/// `λ̇_i = Re (Uᴴ Ȧ U)_ii`, `U̇ = U ((Uᴴ Ȧ U) ⊘ E)` (zero diagonal).
+#[doc(hidden)]
+#[allow(clippy::type_complexity)]
+pub fn __jvp_eigh<'t, T: LinScalar>(
+    a: &Mat<T>,
+    da: impl crate::tangent::TanRef<'t, Mat<T>>,
+) -> ((Vec<f64>, Mat<T>), (Vec<f64>, Mat<T>)) {
+    let (lambda, u) = eigh(a);
+    let n = a.nrows();
+    let Some(da) = da.present() else {
+        return ((lambda, u), (vec![0.0; n], Mat::zeros(n, n)));
+    };
+    let k = u.adjoint() * lower_hermitian(da) * &u;
+    let dl = (0..n).map(|i| k[(i, i)].re()).collect();
+    let f = Mat::from_fn(n, n, |i, j| {
+        if i == j {
+            T::default()
+        } else {
+            let e = lambda[j] - lambda[i];
+            k[(i, j)] * T::from_real(e / (e * e + EIGH_BROADENING))
+        }
+    });
+    let du = &u * f;
+    ((lambda, u), (dl, du))
 }

@@ -11,6 +11,7 @@
 
 use super::{or_panic, LinalgError};
 use crate::c64;
+use crate::tangent::{Inactive, TanRef};
 use rustfft::{Fft, FftDirection, FftPlanner};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -88,6 +89,13 @@ pub fn __reverse_fft(x: &[c64], _: (), d: Vec<c64>) -> (Vec<c64>,) {
     (v,)
 }
 
+/// Linear: the tangent is the transform of the tangent.
+#[doc(hidden)]
+pub fn __jvp_fft<'t>(x: &[c64], dx: impl TanRef<'t, [c64]>) -> (Vec<c64>, Vec<c64>) {
+    let dy = dx.present().map_or_else(|| zeros(x.len()), fft);
+    (fft(x), dy)
+}
+
 #[doc(hidden)]
 pub fn __forward_ifft(x: &[c64]) -> (Vec<c64>, ()) {
     (ifft(x), ())
@@ -100,6 +108,13 @@ pub fn __reverse_ifft(x: &[c64], _: (), d: Vec<c64>) -> (Vec<c64>,) {
     transform(&mut v, FftDirection::Forward);
     let n = x.len().max(1) as f64;
     (scaled(v, 1.0 / n),)
+}
+
+/// Linear: the tangent is the transform of the tangent.
+#[doc(hidden)]
+pub fn __jvp_ifft<'t>(x: &[c64], dx: impl TanRef<'t, [c64]>) -> (Vec<c64>, Vec<c64>) {
+    let dy = dx.present().map_or_else(|| zeros(x.len()), ifft);
+    (ifft(x), dy)
 }
 
 fn check_len(
@@ -166,6 +181,22 @@ pub fn __reverse_fft2(
     (v, (), ())
 }
 
+/// Linear: the tangent is the transform of the tangent.
+#[doc(hidden)]
+pub fn __jvp_fft2<'t>(
+    x: &[c64],
+    rows: usize,
+    cols: usize,
+    dx: impl TanRef<'t, [c64]>,
+    _: impl Inactive,
+    _: impl Inactive,
+) -> (Vec<c64>, Vec<c64>) {
+    let dy = dx
+        .present()
+        .map_or_else(|| zeros(x.len()), |d| fft2(d, rows, cols));
+    (fft2(x, rows, cols), dy)
+}
+
 #[doc(hidden)]
 pub fn __forward_ifft2(x: &[c64], rows: usize, cols: usize) -> (Vec<c64>, ()) {
     (ifft2(x, rows, cols), ())
@@ -183,4 +214,24 @@ pub fn __reverse_ifft2(
     let mut v = padded(d, x.len());
     transform2(&mut v, rows, cols, FftDirection::Forward);
     (scaled(v, 1.0 / (rows * cols).max(1) as f64), (), ())
+}
+
+/// Linear: the tangent is the transform of the tangent.
+#[doc(hidden)]
+pub fn __jvp_ifft2<'t>(
+    x: &[c64],
+    rows: usize,
+    cols: usize,
+    dx: impl TanRef<'t, [c64]>,
+    _: impl Inactive,
+    _: impl Inactive,
+) -> (Vec<c64>, Vec<c64>) {
+    let dy = dx
+        .present()
+        .map_or_else(|| zeros(x.len()), |d| ifft2(d, rows, cols));
+    (ifft2(x, rows, cols), dy)
+}
+
+fn zeros(n: usize) -> Vec<c64> {
+    vec![c64::new(0.0, 0.0); n]
 }

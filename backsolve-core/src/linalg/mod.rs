@@ -6,7 +6,8 @@
 //! the papers cited per function). Inside `#[differentiable]` code call them through the module
 //! path (`linalg::qr(&a)`) or a glob import (`use backsolve::linalg::*`): the macro calls each
 //! primitive's `__forward_NAME`, which keeps what the rule needs (a factorization, the outputs),
-//! and `__reverse_NAME`, which never factorizes again.
+//! and `__reverse_NAME`, which never factorizes again. Forward mode calls `__jvp_NAME`, the
+//! tangent rule written beside the adjoint rule; a constant argument (`NoTan`) drops its term.
 //!
 //! Bad input (non-square where square is required, mismatched shapes, singular or non-positive-
 //! definite matrices, NaN) is a [`LinalgError`] from the `try_` functions; the plain functions
@@ -32,6 +33,19 @@ use crate::matrix::MatElem;
 use crate::rules::Scalar;
 use faer::Mat;
 use std::fmt;
+
+/// The sum of the tangent terms that are present, or a zero `rows x cols` tangent.
+fn tangent_sum<T: LinScalar>(
+    rows: usize,
+    cols: usize,
+    terms: impl IntoIterator<Item = Option<Mat<T>>>,
+) -> Mat<T> {
+    terms
+        .into_iter()
+        .flatten()
+        .reduce(|a, b| a + b)
+        .unwrap_or_else(|| Mat::zeros(rows, cols))
+}
 
 /// Scalars of the linear-algebra primitives: `f64` and `c64`.
 pub trait LinScalar: MatElem + Scalar + faer::traits::ComplexField {}

@@ -5,8 +5,11 @@
 //! - `C = A B`:   `Ā += C̄ Bᴴ`, `B̄ += Aᴴ C̄`
 //! - `C = Aᴴ B`:  `Ā += B C̄ᴴ`, `B̄ += A C̄`
 //! - `C = A Bᴴ`:  `Ā += C̄ B`,  `B̄ += C̄ᴴ A`
+//!
+//! Tangents: `Ċ = Ȧ B + A Ḃ`, `Ȧᴴ B + Aᴴ Ḃ`, `Ȧ Bᴴ + A Ḃᴴ`.
 
-use super::{cotangent, or_panic, shape, LinScalar, LinalgError};
+use super::{cotangent, or_panic, shape, tangent_sum, LinScalar, LinalgError};
+use crate::tangent::TanRef;
 use faer::Mat;
 
 fn check_inner(
@@ -63,6 +66,23 @@ pub fn __reverse_matmul<T: LinScalar>(
     (&d * b.adjoint(), a.adjoint() * &d)
 }
 
+/// `Ċ = Ȧ B + A Ḃ`.
+#[doc(hidden)]
+pub fn __jvp_matmul<'t, T: LinScalar>(
+    a: &Mat<T>,
+    b: &Mat<T>,
+    da: impl TanRef<'t, Mat<T>>,
+    db: impl TanRef<'t, Mat<T>>,
+) -> (Mat<T>, Mat<T>) {
+    let c = matmul(a, b);
+    let terms = [
+        da.present().map(|da| matmul(da, b)),
+        db.present().map(|db| matmul(a, db)),
+    ];
+    let dc = tangent_sum(c.nrows(), c.ncols(), terms);
+    (c, dc)
+}
+
 /// `Aᴴ B` without forming `Aᴴ`.
 pub fn try_matmul_adj_lhs<T: LinScalar>(a: &Mat<T>, b: &Mat<T>) -> Result<Mat<T>, LinalgError> {
     check_inner(
@@ -96,6 +116,23 @@ pub fn __reverse_matmul_adj_lhs<T: LinScalar>(
 ) -> (Mat<T>, Mat<T>) {
     let d = cotangent(d, a.ncols(), b.ncols());
     (b * d.adjoint(), a * &d)
+}
+
+/// `Ċ = Ȧᴴ B + Aᴴ Ḃ`.
+#[doc(hidden)]
+pub fn __jvp_matmul_adj_lhs<'t, T: LinScalar>(
+    a: &Mat<T>,
+    b: &Mat<T>,
+    da: impl TanRef<'t, Mat<T>>,
+    db: impl TanRef<'t, Mat<T>>,
+) -> (Mat<T>, Mat<T>) {
+    let c = matmul_adj_lhs(a, b);
+    let terms = [
+        da.present().map(|da| matmul_adj_lhs(da, b)),
+        db.present().map(|db| matmul_adj_lhs(a, db)),
+    ];
+    let dc = tangent_sum(c.nrows(), c.ncols(), terms);
+    (c, dc)
 }
 
 /// `A Bᴴ` without forming `Bᴴ`.
@@ -133,6 +170,23 @@ pub fn __reverse_matmul_adj_rhs<T: LinScalar>(
     (&d * b, d.adjoint() * a)
 }
 
+/// `Ċ = Ȧ Bᴴ + A Ḃᴴ`.
+#[doc(hidden)]
+pub fn __jvp_matmul_adj_rhs<'t, T: LinScalar>(
+    a: &Mat<T>,
+    b: &Mat<T>,
+    da: impl TanRef<'t, Mat<T>>,
+    db: impl TanRef<'t, Mat<T>>,
+) -> (Mat<T>, Mat<T>) {
+    let c = matmul_adj_rhs(a, b);
+    let terms = [
+        da.present().map(|da| matmul_adj_rhs(da, b)),
+        db.present().map(|db| matmul_adj_rhs(a, db)),
+    ];
+    let dc = tangent_sum(c.nrows(), c.ncols(), terms);
+    (c, dc)
+}
+
 /// Elementwise `|a_ij|²`.
 pub fn abs2<T: LinScalar>(a: &Mat<T>) -> Mat<f64> {
     Mat::from_fn(a.nrows(), a.ncols(), |i, j| {
@@ -153,6 +207,21 @@ pub fn __reverse_abs2<T: LinScalar>(a: &Mat<T>, _: (), d: Mat<f64>) -> (Mat<T>,)
     (Mat::from_fn(a.nrows(), a.ncols(), |i, j| {
         a[(i, j)] * T::from_real(2.0 * d[(i, j)])
     }),)
+}
+
+/// `ẇ = 2 Re(conj(a) ȧ)` elementwise.
+#[doc(hidden)]
+pub fn __jvp_abs2<'t, T: LinScalar>(
+    a: &Mat<T>,
+    da: impl TanRef<'t, Mat<T>>,
+) -> (Mat<f64>, Mat<f64>) {
+    let dw = match da.present() {
+        Some(da) => Mat::from_fn(a.nrows(), a.ncols(), |i, j| {
+            2.0 * (a[(i, j)].cj() * da[(i, j)]).re()
+        }),
+        None => Mat::zeros(a.nrows(), a.ncols()),
+    };
+    (abs2(a), dw)
 }
 
 /// `tr(Aᴴ B) = Σ conj(a_ij) b_ij`.
@@ -197,6 +266,24 @@ pub fn __reverse_trace_adj_mul<T: LinScalar>(
     (da, db)
 }
 
+/// `ẇ = tr(Ȧᴴ B) + tr(Aᴴ Ḃ)`.
+#[doc(hidden)]
+pub fn __jvp_trace_adj_mul<'t, T: LinScalar>(
+    a: &Mat<T>,
+    b: &Mat<T>,
+    da: impl TanRef<'t, Mat<T>>,
+    db: impl TanRef<'t, Mat<T>>,
+) -> (T, T) {
+    let mut dw = T::default();
+    if let Some(da) = da.present() {
+        dw += trace_adj_mul(da, b);
+    }
+    if let Some(db) = db.present() {
+        dw += trace_adj_mul(a, db);
+    }
+    (trace_adj_mul(a, b), dw)
+}
+
 /// `‖A‖_F² = Σ |a_ij|²`.
 pub fn frob2<T: LinScalar>(a: &Mat<T>) -> f64 {
     let mut s = 0.0;
@@ -220,4 +307,13 @@ pub fn __reverse_frob2<T: LinScalar>(a: &Mat<T>, _: (), d: f64) -> (Mat<T>,) {
     (Mat::from_fn(a.nrows(), a.ncols(), |i, j| {
         a[(i, j)] * T::from_real(2.0 * d)
     }),)
+}
+
+/// `ẇ = 2 Re tr(Aᴴ Ȧ)`.
+#[doc(hidden)]
+pub fn __jvp_frob2<'t, T: LinScalar>(a: &Mat<T>, da: impl TanRef<'t, Mat<T>>) -> (f64, f64) {
+    let dw = da
+        .present()
+        .map_or(0.0, |da| 2.0 * trace_adj_mul(a, da).re());
+    (frob2(a), dw)
 }

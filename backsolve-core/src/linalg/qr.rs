@@ -144,6 +144,39 @@ pub fn __reverse_qr<T: LinScalar>(
     (qr_adjoint(&q, &r, dq, dr),)
 }
 
+/// Tangent of the thin QR in the gauge of real positive `diag(R)`: with `C = Qᴴ Ȧ R⁻¹`,
+/// `Ω = Qᴴ Q̇` is the skew-Hermitian part fixed by `C`'s strict lower triangle and the imaginary
+/// part of its diagonal, `Ṙ = (C − Ω) R` and `Q̇ = Q Ω + Ȧ R⁻¹ − Q C`.
+#[doc(hidden)]
+#[allow(clippy::type_complexity)]
+pub fn __jvp_qr<'t, T: LinScalar>(
+    a: &Mat<T>,
+    da: impl crate::tangent::TanRef<'t, Mat<T>>,
+) -> ((Mat<T>, Mat<T>), (Mat<T>, Mat<T>)) {
+    let (q, r) = qr(a);
+    let (m, n) = (q.nrows(), q.ncols());
+    let Some(da) = da.present() else {
+        return ((q, r), (Mat::zeros(m, n), Mat::zeros(n, n)));
+    };
+    // X = Ȧ R⁻¹  <=>  Rᴴ Xᴴ = Ȧᴴ: one lower-triangular solve.
+    let mut xh = da.adjoint().to_owned();
+    r.adjoint().solve_lower_triangular_in_place(xh.as_mut());
+    let x = xh.adjoint().to_owned();
+    let c = q.adjoint() * &x;
+    let omega = Mat::from_fn(n, n, |i, j| {
+        if i > j {
+            c[(i, j)]
+        } else if i < j {
+            -c[(j, i)].cj()
+        } else {
+            c[(i, i)] - T::from_real(c[(i, i)].re())
+        }
+    });
+    let dr = (&c - &omega) * &r;
+    let dq = &q * &omega + x - &q * &c;
+    ((q, r), (dq, dr))
+}
+
 /// `Ā = [Q̄ + Q copyltu(R R̄ᴴ − Q̄ᴴ Q)] R⁻ᴴ`.
 pub fn qr_adjoint<T: LinScalar>(q: &Mat<T>, r: &Mat<T>, dq: Mat<T>, dr: Mat<T>) -> Mat<T> {
     let (m, n) = (q.nrows(), q.ncols());

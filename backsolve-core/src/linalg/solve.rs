@@ -7,11 +7,16 @@
 //! - `Y = A⁻¹`:    `Ā = −Yᴴ Ȳ Yᴴ`
 //! - `w = log det A`: `Ā = A⁻ᴴ w̄`
 //! - `X = R⁻¹ B`, `R` triangular: `B̄ = R⁻ᴴ X̄`, `R̄ = −B̄ Xᴴ` restricted to `R`'s triangle.
+//!
+//! Tangents, with the same factorizations: `Ẋ = A⁻¹ (Ḃ − Ȧ X)`, `Ẏ = −Y Ȧ Y`,
+//! `ẇ = tr(A⁻¹ Ȧ)` (its real part for real `log |det A|`), `Ẋ = R⁻¹ (Ḃ − Ṙ X)` with `Ṙ` on the
+//! triangle that is read; Cholesky with the Hermitian matrix of `Ȧ`'s lower triangle.
 
 use super::{
     check_finite, check_square, cotangent, lower_hermitian, or_panic, project_lower_hermitian,
     shape, LinScalar, LinalgError,
 };
+use crate::tangent::{Inactive, TanRef};
 use faer::linalg::solvers::{DenseSolveCore, Llt, PartialPivLu, Solve};
 use faer::{Mat, Side};
 
@@ -87,6 +92,31 @@ pub fn __reverse_solve<T: LinScalar>(
     (da, db)
 }
 
+/// `Ẋ = A⁻¹ (Ḃ − Ȧ X)` with the one LU.
+#[doc(hidden)]
+pub fn __jvp_solve<'t, T: LinScalar>(
+    a: &Mat<T>,
+    b: &Mat<T>,
+    da: impl TanRef<'t, Mat<T>>,
+    db: impl TanRef<'t, Mat<T>>,
+) -> (Mat<T>, Mat<T>) {
+    let (x, (f, _)) = __forward_solve(a, b);
+    let dx = solve_rhs(&x, da.present().cloned(), db.present())
+        .map_or_else(|| Mat::zeros(x.nrows(), x.ncols()), |rhs| f.solve(&rhs));
+    (x, dx)
+}
+
+/// `Ḃ − Ȧ X`: the right-hand side whose solve is the tangent of `X = A⁻¹ B` (`None` when
+/// neither varies).
+fn solve_rhs<T: LinScalar>(x: &Mat<T>, da: Option<Mat<T>>, db: Option<&Mat<T>>) -> Option<Mat<T>> {
+    match (da.map(|da| -(&da * x)), db) {
+        (Some(m), Some(db)) => Some(m + db),
+        (Some(m), None) => Some(m),
+        (None, Some(db)) => Some(db.clone()),
+        (None, None) => None,
+    }
+}
+
 fn llt<T: LinScalar>(primitive: &'static str, a: &Mat<T>) -> Result<Llt<T>, LinalgError> {
     check_square(primitive, "a", a)?;
     check_finite(primitive, "a", a)?;
@@ -141,6 +171,21 @@ pub fn __reverse_cholesky_solve<T: LinScalar>(
     (project_lower_hermitian(&full), db)
 }
 
+/// `Ẋ = A⁻¹ (Ḃ − Ȧ X)` with the one Cholesky factor, `Ȧ` read as `A` is (lower triangle).
+#[doc(hidden)]
+pub fn __jvp_cholesky_solve<'t, T: LinScalar>(
+    a: &Mat<T>,
+    b: &Mat<T>,
+    da: impl TanRef<'t, Mat<T>>,
+    db: impl TanRef<'t, Mat<T>>,
+) -> (Mat<T>, Mat<T>) {
+    let (x, (f, _)) = __forward_cholesky_solve(a, b);
+    let da = da.present().map(lower_hermitian);
+    let dx = solve_rhs(&x, da, db.present())
+        .map_or_else(|| Mat::zeros(x.nrows(), x.ncols()), |rhs| f.solve(&rhs));
+    (x, dx)
+}
+
 /// `A⁻¹`.
 pub fn try_inverse<T: LinScalar>(a: &Mat<T>) -> Result<Mat<T>, LinalgError> {
     Ok(lu("inverse", a)?.inverse())
@@ -163,6 +208,19 @@ pub fn __forward_inverse<T: LinScalar>(a: &Mat<T>) -> (Mat<T>, Mat<T>) {
 pub fn __reverse_inverse<T: LinScalar>(a: &Mat<T>, y: Mat<T>, d: Mat<T>) -> (Mat<T>,) {
     let d = cotangent(d, a.nrows(), a.ncols());
     (-(y.adjoint() * &d * y.adjoint()),)
+}
+
+/// `Ẏ = −Y Ȧ Y`.
+#[doc(hidden)]
+pub fn __jvp_inverse<'t, T: LinScalar>(
+    a: &Mat<T>,
+    da: impl TanRef<'t, Mat<T>>,
+) -> (Mat<T>, Mat<T>) {
+    let y = inverse(a);
+    let dy = da
+        .present()
+        .map_or_else(|| Mat::zeros(y.nrows(), y.ncols()), |da| -(&y * da * &y));
+    (y, dy)
 }
 
 /// The log-determinant: `log |det A|` for real `A`, the complex `log det A` (a sum of principal
@@ -246,6 +304,18 @@ pub fn __reverse_logdet<T: LogDet>(a: &Mat<T>, f: PartialPivLu<T>, d: T) -> (Mat
         }
     }
     (g,)
+}
+
+/// `ẇ = tr(A⁻¹ Ȧ)` with the forward LU (real part for real matrices, where `log |det A|` is
+/// real anyway).
+#[doc(hidden)]
+pub fn __jvp_logdet<'t, T: LogDet>(a: &Mat<T>, da: impl TanRef<'t, Mat<T>>) -> (T, T) {
+    let (w, f) = __forward_logdet(a);
+    let dw = da.present().map_or(T::default(), |da| {
+        let z = f.solve(da);
+        (0..z.nrows()).fold(T::default(), |s, k| s + z[(k, k)])
+    });
+    (w, dw)
 }
 
 /// Which triangle of a matrix a triangular solve reads.
@@ -345,4 +415,32 @@ pub fn __reverse_triangular_solve<T: LinScalar>(
         }
     });
     (dr, db, ())
+}
+
+/// `Ẋ = R⁻¹ (Ḃ − Ṙ X)`, `Ṙ` on the triangle `R` is read from.
+#[doc(hidden)]
+pub fn __jvp_triangular_solve<'t, T: LinScalar>(
+    r: &Mat<T>,
+    b: &Mat<T>,
+    tri: Triangle,
+    dr: impl TanRef<'t, Mat<T>>,
+    db: impl TanRef<'t, Mat<T>>,
+    _: impl Inactive,
+) -> (Mat<T>, Mat<T>) {
+    let x = triangular_solve(r, b, tri);
+    let n = r.nrows();
+    let dr = dr.present().map(|dr| {
+        Mat::from_fn(n, n, |i, j| {
+            if in_triangle(tri, i, j) {
+                dr[(i, j)]
+            } else {
+                T::default()
+            }
+        })
+    });
+    let dx = solve_rhs(&x, dr, db.present()).map_or_else(
+        || Mat::zeros(x.nrows(), x.ncols()),
+        |rhs| triangular_solve(r, &rhs, tri),
+    );
+    (x, dx)
 }
