@@ -248,7 +248,6 @@ pub fn pretty(ts: &TokenStream) -> String {
 
 /// The generated items for one function (without the original).
 pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
-    let bs_rt = crate::runtime::rt();
     let Some(mut sig) = check_signature(cx, func, opts) else {
         return TokenStream::new();
     };
@@ -318,19 +317,37 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
     if !opts.reverse {
         return forward;
     }
-    let gen = Gen::new(early);
-    let fwd = gen.fwd(&ir);
-    let rev = gen.rev(&ir);
-    let tapes = gen.tape_decls();
-
-    let take_ret = if early {
-        quote!(let __ret = __retv.expect("backsolve: the function produced no result");)
+    let Some(reverse) = reverse_items(cx, func, &sig, &ir, early, opts.split) else {
+        return TokenStream::new();
+    };
+    let check = if opts.check {
+        gradcheck(func, &sig, original, opts.forward)
     } else {
         TokenStream::new()
     };
+    quote!(#reverse #check #forward)
+}
+
+/// `NAME_pullback` and the pair differentiable callers use (`__forward_NAME`, `__reverse_NAME`;
+/// in split mode with the tapes as the residual), from the IR of `func`.
+fn reverse_items(
+    cx: &Ctxt,
+    func: &syn::ItemFn,
+    sig: &Signature,
+    ir: &[crate::ir::Stmt],
+    early: bool,
+    split: bool,
+) -> Option<TokenStream> {
+    let bs_rt = crate::runtime::rt();
+    let gen = Gen::new(early);
+    let fwd = gen.fwd(ir);
+    let rev = gen.rev(ir);
+    let tapes = gen.tape_decls();
+    let take_ret = early
+        .then(|| quote!(let __ret = __retv.expect("backsolve: the function produced no result");));
     let public = public_pullback(
         func,
-        &sig,
+        sig,
         quote! {
             use #bs_rt::RecRef as _;
             let __dret = #bs_rt::ret(d_ret);
@@ -341,10 +358,10 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
             __ret
         },
     );
-    let internal = match (opts.split, sig.method) {
+    let internal = match (split, sig.method) {
         (true, false) => split_mode_pair(
             func,
-            &sig,
+            sig,
             owned_shapes(quote!(#tapes #fwd #take_ret)),
             owned_shapes(rev.clone()),
         ),
@@ -353,16 +370,11 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
                 &func.sig.ident,
                 "`split` is for free functions: a method's reverse sweep cannot move into a closure that takes `self` again; drop `split` (the method runs in joint mode)",
             );
-            return TokenStream::new();
+            return None;
         }
-        (false, _) => split_pair(func, &sig),
+        (false, _) => split_pair(func, sig),
     };
-    let check = if opts.check {
-        gradcheck(func, &sig, original, opts.forward)
-    } else {
-        TokenStream::new()
-    };
-    quote!(#public #internal #check #forward)
+    Some(quote!(#public #internal))
 }
 
 /// `NAME_jvp` (the public forward mode: primal and tangent arguments of the primal types) and

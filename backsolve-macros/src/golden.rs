@@ -53,7 +53,11 @@ fn golden_path(name: &str) -> PathBuf {
 pub fn expansion_of(src: &str) -> String {
     let func: syn::ItemFn = syn::parse_str(src).expect("golden input parses");
     let cx = Ctxt::default();
-    let out = expand_fn(&cx, &Options::default(), &func);
+    let reverse = Options {
+        reverse: true,
+        ..Options::default()
+    };
+    let out = expand_fn(&cx, &reverse, &func);
     if let Some(errs) = cx.into_compile_errors() {
         panic!("golden input does not expand: {errs}");
     }
