@@ -23,6 +23,8 @@ pub struct Options {
     pub forward: bool,
     /// Generate `NAME_pullback` (reverse mode): the default, also beside `forward` when asked.
     pub reverse: bool,
+    /// Generate nested derivatives: the pullback of `NAME_jvp`, `NAME_jvp_jvp` and its pullback.
+    pub nested: bool,
 }
 
 fn parse_options(attr: TokenStream, cx: &Ctxt) -> Options {
@@ -57,8 +59,11 @@ fn parse_options(attr: TokenStream, cx: &Ctxt) -> Options {
         } else if meta.path.is_ident("reverse") {
             opts.reverse = true;
             Ok(())
+        } else if meta.path.is_ident("nested") {
+            opts.nested = true;
+            Ok(())
         } else {
-            Err(meta.error("unknown option: expected `wrt(a, b)`, `check`, `debug`, `split`, `forward` or `reverse`"))
+            Err(meta.error("unknown option: expected `wrt(a, b)`, `check`, `debug`, `split`, `forward`, `reverse` or `nested`"))
         }
     });
     if let Err(e) = syn::parse::Parser::parse2(parser, attr) {
@@ -68,8 +73,12 @@ fn parse_options(attr: TokenStream, cx: &Ctxt) -> Options {
 }
 
 /// Without `forward`, reverse mode is generated; with it, only if `reverse` is also given.
+/// `nested` implies both.
 fn with_default_mode(mut opts: Options) -> Options {
-    if !opts.forward {
+    if opts.nested {
+        opts.forward = true;
+    }
+    if !opts.forward || opts.nested {
         opts.reverse = true;
     }
     opts
@@ -320,12 +329,83 @@ pub fn expand_fn(cx: &Ctxt, opts: &Options, func: &syn::ItemFn) -> TokenStream {
     let Some(reverse) = reverse_items(cx, func, &sig, &ir, early, opts.split) else {
         return TokenStream::new();
     };
+    let nested = if opts.nested {
+        match nested_items(cx, func, &sig, &ir, early) {
+            Some(items) => items,
+            None => return TokenStream::new(),
+        }
+    } else {
+        TokenStream::new()
+    };
     let check = if opts.check {
         gradcheck(func, &sig, original, opts.forward)
     } else {
         TokenStream::new()
     };
-    quote!(#reverse #check #forward)
+    quote!(#reverse #check #forward #nested)
+}
+
+/// The signature of the jvp of `func` as a function of its own: the arguments, then the
+/// tangent `__tan{level}_p` of each active argument `p`, returning `(R, R)`.
+fn jvp_signature(func: &syn::ItemFn, sig: &Signature, level: usize) -> (syn::ItemFn, Signature) {
+    let mut f = func.clone();
+    f.sig.ident = format_ident!("{}_jvp", func.sig.ident);
+    let ret = &sig.ret;
+    let pair: Type = syn::parse_quote!((#ret, #ret));
+    f.sig.output = syn::parse_quote!(-> #pair);
+    let mut params: Vec<Param> = sig
+        .params
+        .iter()
+        .map(|p| Param {
+            name: p.name.clone(),
+            source: p.source.clone(),
+            ty: p.ty.clone(),
+            active: p.active,
+            mutable: p.mutable,
+        })
+        .collect();
+    for p in sig.params.iter().filter(|p| p.active) {
+        let name = crate::nested::tangent_name(&p.name, level);
+        let ty = &p.ty;
+        let m = p.mutable.then(|| quote!(mut));
+        f.sig.inputs.push(syn::parse_quote!(#m #name: #ty));
+        params.push(Param {
+            name: name.clone(),
+            source: name,
+            ty: p.ty.clone(),
+            active: true,
+            mutable: p.mutable,
+        });
+    }
+    let sig = Signature {
+        method: sig.method,
+        params,
+        ret: pair,
+    };
+    (f, sig)
+}
+
+/// With `nested`: `NAME_jvp_pullback` (reverse over forward), `NAME_jvp_jvp` (forward over
+/// forward) and `NAME_jvp_jvp_pullback`, each with the pair differentiable callers use.
+fn nested_items(
+    cx: &Ctxt,
+    func: &syn::ItemFn,
+    sig: &Signature,
+    ir: &[crate::ir::Stmt],
+    early: bool,
+) -> Option<TokenStream> {
+    // Site ids of the lowering are small; each level numbers its own far above them.
+    let ir1 = crate::nested::Nest::new(cx, 1, 1 << 20).stmts(ir, 0);
+    let (func1, sig1) = jvp_signature(func, sig, 1);
+    let ir2 = crate::nested::Nest::new(cx, 2, 2 << 20).stmts(&ir1, 0);
+    let (func2, sig2) = jvp_signature(&func1, &sig1, 2);
+    if cx.has_errors() {
+        return None;
+    }
+    let reverse1 = reverse_items(cx, &func1, &sig1, &ir1, early, false)?;
+    let forward2 = forward_pair(&func1, &sig1, &ir1, early);
+    let reverse2 = reverse_items(cx, &func2, &sig2, &ir2, early, false)?;
+    Some(quote!(#reverse1 #forward2 #reverse2))
 }
 
 /// `NAME_pullback` and the pair differentiable callers use (`__forward_NAME`, `__reverse_NAME`;

@@ -17,6 +17,7 @@ mod golden;
 mod ir;
 mod known;
 mod lower;
+mod nested;
 mod rename;
 mod runtime;
 mod sig;
