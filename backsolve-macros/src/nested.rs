@@ -126,6 +126,12 @@ impl<'a> Nest<'a> {
         }
     }
 
+    /// A zero tangent shaped like the variable `name`.
+    fn zero_like(name: &Ident) -> Atom {
+        let rt = crate::runtime::rt();
+        Self::constant(quote!(#rt::zero_tangent(&#name)))
+    }
+
     /// The tangent of an operand, or a zero shaped like its value.
     fn tangent_or_zero(&self, a: &Atom) -> Atom {
         self.tangent(a).unwrap_or_else(|| {
@@ -154,11 +160,7 @@ impl<'a> Nest<'a> {
     }
 
     fn unary(&self, m: &str, a: Atom, depth: usize, out: &mut Vec<Stmt>) -> Atom {
-        self.bind(
-            Op::Unary(Ident::new(m, Span::call_site()), a),
-            depth,
-            out,
-        )
+        self.bind(Op::Unary(Ident::new(m, Span::call_site()), a), depth, out)
     }
 
     /// The IR of the jvp of `stmts`.
@@ -412,7 +414,7 @@ impl<'a> Nest<'a> {
     fn op_tangent(&self, op: &Op, result: &Ident, depth: usize, out: &mut Vec<Stmt>) -> Atom {
         let t = |x: &Atom| self.tangent(x);
         let y = Self::var(result.clone());
-        let zero = || self.tangent_or_zero(&y);
+        let zero = || Self::zero_like(result);
         match op {
             Op::Atom(x) => t(x).unwrap_or_else(zero),
             Op::Bin(k, x, z) => {
@@ -429,8 +431,12 @@ impl<'a> Nest<'a> {
                         let r = self.bin(BinKind::Mul, x.clone(), b, depth, out);
                         self.bin(BinKind::Add, l, r, depth, out)
                     }
-                    (BinKind::Mul, Some(a), None) => self.bin(BinKind::Mul, a, z.clone(), depth, out),
-                    (BinKind::Mul, None, Some(b)) => self.bin(BinKind::Mul, x.clone(), b, depth, out),
+                    (BinKind::Mul, Some(a), None) => {
+                        self.bin(BinKind::Mul, a, z.clone(), depth, out)
+                    }
+                    (BinKind::Mul, None, Some(b)) => {
+                        self.bin(BinKind::Mul, x.clone(), b, depth, out)
+                    }
                     (BinKind::Div, Some(a), tz) => {
                         let num = match tz {
                             Some(b) => {
@@ -470,9 +476,7 @@ impl<'a> Nest<'a> {
                 }
                 None => zero(),
             },
-            Op::BinMethod(m, x, z) => {
-                self.binary_method_tangent(m, x, z, &y, depth, out)
-            }
+            Op::BinMethod(m, x, z) => self.binary_method_tangent(m, x, z, &y, depth, out),
             Op::Identity(m, x) => match t(x) {
                 Some(a) => self.bind(Op::Identity(m.clone(), a), depth, out),
                 None => zero(),
@@ -654,7 +658,9 @@ impl<'a> Nest<'a> {
         let m = m.as_str();
         let (tx, tz) = (self.tangent(x), self.tangent(z));
         if tx.is_none() && tz.is_none() {
-            return self.tangent_or_zero(y);
+            let rt = crate::runtime::rt();
+            let v = crate::codegen::Gen::atom_fwd(y);
+            return Self::constant(quote!(#rt::zero_tangent(&(#v))));
         }
         let lit = |v: f64| Self::literal(quote!(#v));
         let sum = |a: Option<Atom>, b: Option<Atom>, out: &mut Vec<Stmt>| match (a, b) {
@@ -667,7 +673,11 @@ impl<'a> Nest<'a> {
                 // p x^(p-1) dx + y ln(x) dp
                 let l = tx.map(|dx| {
                     let pm1 = self.bin(Sub, z.clone(), lit(1.0), depth, out);
-                    let xp = self.bind(Op::BinMethod(Ident::new("powf", Span::call_site()), x.clone(), pm1), depth, out);
+                    let xp = self.bind(
+                        Op::BinMethod(Ident::new("powf", Span::call_site()), x.clone(), pm1),
+                        depth,
+                        out,
+                    );
                     let f = self.bin(Mul, z.clone(), xp, depth, out);
                     self.bin(Mul, f, dx, depth, out)
                 });
