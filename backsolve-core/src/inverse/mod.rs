@@ -28,6 +28,32 @@ pub trait Objective {
     fn value(&mut self, x: &[f64]) -> f64 {
         self.value_and_gradient(x).0
     }
+
+    /// The Hessian-vector product `∇²f(x) v`, which [`Method::NewtonCg`] uses. Override it with
+    /// an exact one where there is one (the pullback of a jvp: `NAME_jvp_pullback` of a
+    /// `#[differentiable(nested)]` function). By default it is the central difference of two
+    /// gradients, `(∇f(x + h v) − ∇f(x − h v)) / 2h` with `h = 1e-5 · max(1, |x|) / |v|`:
+    /// accurate to about 1e-9 relative for smooth objectives, at two gradient evaluations.
+    fn hessian_vector(&mut self, x: &[f64], v: &[f64]) -> Vec<f64> {
+        let norm = |a: &[f64]| a.iter().map(|t| t * t).sum::<f64>().sqrt();
+        let (nx, nv) = (norm(x), norm(v));
+        if nv == 0.0 {
+            return vec![0.0; x.len()];
+        }
+        let h = 1e-5 * nx.max(1.0) / nv;
+        let shifted = |t: f64| -> Vec<f64> { x.iter().zip(v).map(|(a, b)| a + t * b).collect() };
+        let (_, gp) = self.value_and_gradient(&shifted(h));
+        let (_, gm) = self.value_and_gradient(&shifted(-h));
+        gp.iter()
+            .zip(&gm)
+            .map(|(p, m)| (p - m) / (2.0 * h))
+            .collect()
+    }
+
+    /// Whether [`Objective::hessian_vector`] is exact (for reports), or gradient differences.
+    fn exact_hessian_vector(&self) -> bool {
+        false
+    }
 }
 
 /// An [`Objective`] from a closure returning value and gradient.
