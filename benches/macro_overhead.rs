@@ -2,14 +2,15 @@
 //!
 //! `cargo bench --bench macro_overhead`. The kernel is explicit heat-equation stepping with two
 //! in-place buffers (n points, s steps) and a weighted energy at the end; the hand-written
-//! adjoint stores the field once per step, as one would by hand.
+//! adjoint stores the field once per step, as one would by hand. Forward mode (`jvp`) and the
+//! Hessian-vector product (`hvp`, reverse over forward) of the same kernels beside them.
 
 #![allow(clippy::needless_range_loop, clippy::manual_memcpy)]
 
 use backsolve::prelude::*;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 
-#[differentiable]
+#[differentiable(nested)]
 fn heat(u0: &[f64], alpha: f64, steps: usize) -> f64 {
     let n = u0.len();
     let mut u = u0.to_vec();
@@ -76,7 +77,7 @@ fn heat_hand_adjoint(
 }
 
 /// A chain of complex 2x2 transfer matrices (a 1D tight-binding wire), |t|^2 at the end.
-#[differentiable]
+#[differentiable(forward, reverse)]
 fn chain_transmission(v: &[f64], e: c64) -> f64 {
     let mut m00 = c64::new(1.0, 0.0);
     let mut m01 = c64::new(0.0, 0.0);
@@ -96,12 +97,12 @@ fn chain_transmission(v: &[f64], e: c64) -> f64 {
 }
 
 /// Damped pendulum, RK4, 200 steps.
-#[differentiable]
+#[differentiable(forward, reverse)]
 fn pendulum_rhs(th: f64, om: f64, g: f64, gamma: f64) -> (f64, f64) {
     (om, -g * th.sin() - gamma * om)
 }
 
-#[differentiable]
+#[differentiable(forward, reverse)]
 fn pendulum(th0: f64, g: f64, gamma: f64) -> f64 {
     let dt = 0.01;
     let mut th = th0;
@@ -131,6 +132,10 @@ fn bench_other_kernels(c: &mut Criterion) {
             chain_transmission_pullback(black_box(&v), e, 1.0, &mut dv, &mut de)
         })
     });
+    let dv: Vec<f64> = (0..400).map(|i| (i as f64 * 0.3).cos()).collect();
+    g.bench_function("chain400/jvp", |b| {
+        b.iter(|| chain_transmission_jvp(black_box(&v), e, &dv, c64::new(0.1, 0.0)))
+    });
     g.bench_function("pendulum200/forward", |b| {
         b.iter(|| pendulum(black_box(0.8), 9.81, 0.3))
     });
@@ -139,6 +144,9 @@ fn bench_other_kernels(c: &mut Criterion) {
             let (mut a, mut bb, mut cc) = (0.0, 0.0, 0.0);
             pendulum_pullback(black_box(0.8), 9.81, 0.3, 1.0, &mut a, &mut bb, &mut cc)
         })
+    });
+    g.bench_function("pendulum200/jvp", |b| {
+        b.iter(|| pendulum_jvp(black_box(0.8), 9.81, 0.3, 1.0, 0.5, -0.2))
     });
     g.finish();
 }
@@ -162,6 +170,28 @@ fn bench(c: &mut Criterion) {
                 })
             },
         );
+        let v0: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).cos()).collect();
+        g.bench_with_input(BenchmarkId::new("jvp", &label), &u0, |b, u0| {
+            b.iter(|| heat_jvp(black_box(u0), 0.2, steps, &v0, 0.1))
+        });
+        g.bench_with_input(BenchmarkId::new("hvp", &label), &u0, |b, u0| {
+            b.iter(|| {
+                let (mut hu, mut ha) = (vec![0.0; n], 0.0);
+                let (mut gu, mut ga) = (vec![0.0; n], 0.0);
+                heat_jvp_pullback(
+                    black_box(u0),
+                    0.2,
+                    steps,
+                    &v0,
+                    0.1,
+                    (0.0, 1.0),
+                    &mut hu,
+                    &mut ha,
+                    &mut gu,
+                    &mut ga,
+                )
+            })
+        });
         g.bench_with_input(
             BenchmarkId::new("hand_written_adjoint", &label),
             &u0,

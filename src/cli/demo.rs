@@ -59,6 +59,11 @@ pub enum MethodName {
     Adam,
     /// The paper's rule: accept a gradient step if the cost drops, otherwise halve the rate.
     Halving,
+    /// Truncated Newton: conjugate gradients on Hessian-vector products (central differences
+    /// of two gradients for the transport maps), then a line search.
+    #[value(name = "newton-cg")]
+    #[serde(rename = "newton-cg")]
+    NewtonCg,
 }
 
 impl MethodName {
@@ -68,6 +73,7 @@ impl MethodName {
             MethodName::Lbfgs => Method::Lbfgs { memory: 20 },
             MethodName::Adam => Method::adam(0.01),
             MethodName::Halving => Method::Halving { lr: 1.0, grow: 1.5 },
+            MethodName::NewtonCg => Method::NewtonCg { max_cg: 20 },
         }
     }
 }
