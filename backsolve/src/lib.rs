@@ -1,7 +1,7 @@
 //! # backsolve
 //!
-//! Compile-time reverse-mode differentiation of physics simulators, and the inverse problems
-//! built on it.
+//! Compile-time differentiation of physics simulators (reverse mode, forward mode and nested
+//! derivatives), and the inverse problems built on it.
 //!
 //! ```
 //! use backsolve::prelude::*;
