@@ -88,3 +88,62 @@ fn a_wrong_rule_is_caught_by_the_gradient_check() {
     let caught = std::panic::catch_unwind(|| report.assert_close(1e-6));
     assert!(caught.is_err());
 }
+
+// ------------------------------------------------------------------ tangent rules
+
+/// Forward mode through the same opaque function: `d softclip = d_x / (1 + |x|)^2`.
+#[tangent(of = softclip)]
+fn softclip_tangent(x: f64, d_x: f64) -> (f64, f64) {
+    let s = 1.0 + x.abs();
+    (softclip(x), d_x / (s * s))
+}
+
+/// A tangent rule with an integer parameter and `wrt`: `d (x + shift)^n = n (x + shift)^(n-1) d_x`.
+#[tangent(of = shifted_power, wrt(x))]
+fn shifted_power_tangent(x: f64, n: i32, shift: f64, d_x: f64) -> (f64, f64) {
+    (
+        shifted_power(x, n, shift),
+        n as f64 * (x + shift).powi(n - 1) * d_x,
+    )
+}
+
+/// The same wrong derivative as `softplus_wrong_rule`, in forward mode.
+#[tangent(of = softplus)]
+fn softplus_wrong_tangent(x: f64, d_x: f64) -> (f64, f64) {
+    (softplus(x), 0.5 * d_x)
+}
+
+#[differentiable(check, forward, reverse)]
+fn uses_wrong_tangent(x: f64) -> f64 {
+    softplus(2.0 * x) * x
+}
+
+/// Both rules, in both modes.
+#[differentiable(check, forward, reverse)]
+fn softclip_chain(x: &[f64], a: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += softclip(a * x[i]) * x[i] + shifted_power(x[i], 3, 0.5);
+    }
+    s
+}
+
+#[test]
+fn a_wrong_tangent_rule_is_caught_by_the_forward_check() {
+    let tangent = uses_wrong_tangent_gradcheck(0.7)
+        .tangent
+        .expect("forward mode");
+    assert!(tangent.worst_rel_err > 0.1, "{tangent}");
+    let caught = std::panic::catch_unwind(|| tangent.assert_close(1e-8, 1e-12));
+    assert!(caught.is_err());
+}
+
+#[test]
+fn tangent_rules_are_used_by_forward_mode() {
+    let report = softclip_chain_gradcheck(&[0.3, -1.2, 2.5], 0.8);
+    report.assert_close(1e-6);
+    report
+        .tangent
+        .expect("forward mode")
+        .assert_close(1e-8, 1e-12);
+}

@@ -63,3 +63,19 @@ pub fn derive_differentiable(item: TokenStream) -> TokenStream {
 pub fn adjoint(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand_adjoint(attr.into(), item.into()).into()
 }
+
+/// Supply a hand-written tangent (forward-mode) rule for a function, beside or instead of an
+/// `#[adjoint]` rule.
+///
+/// ```text
+/// #[tangent(of = bessel_j0)]
+/// fn bessel_j0_tangent(x: f64, d_x: f64) -> (f64, f64) { (bessel_j0(x), -bessel_j1(x) * d_x) }
+/// ```
+///
+/// The rule takes the function's parameters, then one tangent `d_NAME` per active parameter (the
+/// trailing parameters named `d_..`; the same contract as a generated `NAME_jvp`), and returns
+/// the value and its tangent. Forward-mode code that calls `bessel_j0(x)` then uses the rule.
+#[proc_macro_attribute]
+pub fn tangent(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand_tangent(attr.into(), item.into()).into()
+}

@@ -28,7 +28,7 @@
 //! dependencies and no build script; the `backsolve` command is the `backsolve-cli` crate.
 
 pub use backsolve_core::*;
-pub use backsolve_macros::{adjoint, differentiable, Differentiable};
+pub use backsolve_macros::{adjoint, differentiable, tangent, Differentiable};
 
 /// The simulators of the seed papers: transport, QTBM, optical spectra, lattices.
 #[cfg(feature = "models")]
@@ -40,7 +40,7 @@ pub mod prelude {
     pub use backsolve_core::faer;
     pub use backsolve_core::faer::{Col, Mat};
     pub use backsolve_core::{Accumulate, Differentiable, GradReport, TangentReport};
-    pub use backsolve_macros::{adjoint, differentiable, Differentiable};
+    pub use backsolve_macros::{adjoint, differentiable, tangent, Differentiable};
 }
 
 /// The README's examples, compiled and run as doctests.
