@@ -4,10 +4,26 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use std::cell::RefCell;
 
-/// Where every diagnostic of one expansion goes.
-#[derive(Default)]
+/// Where every diagnostic of one expansion goes. It must end in [`Ctxt::into_compile_errors`]:
+/// dropping it unchecked panics, so no path can lose the errors collected so far.
 pub struct Ctxt {
-    errors: RefCell<Vec<syn::Error>>,
+    errors: RefCell<Option<Vec<syn::Error>>>,
+}
+
+impl Default for Ctxt {
+    fn default() -> Self {
+        Ctxt {
+            errors: RefCell::new(Some(Vec::new())),
+        }
+    }
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        if self.errors.borrow().is_some() && !std::thread::panicking() {
+            panic!("backsolve-macros: an error context was dropped without reporting its errors");
+        }
+    }
 }
 
 /// The advice appended to "no adjoint is known" errors.
@@ -17,24 +33,26 @@ pub const HOW_TO_FIX: &str = "mark the callee `#[differentiable]`, give it a rul
 impl Ctxt {
     /// Record an error spanning `tokens`.
     pub fn error(&self, tokens: impl ToTokens, msg: impl std::fmt::Display) {
-        self.errors
-            .borrow_mut()
-            .push(syn::Error::new_spanned(tokens.into_token_stream(), msg));
+        self.push(syn::Error::new_spanned(tokens.into_token_stream(), msg));
     }
 
     /// Record a ready-made error.
     pub fn push(&self, e: syn::Error) {
-        self.errors.borrow_mut().push(e);
+        self.errors
+            .borrow_mut()
+            .as_mut()
+            .expect("errors pushed after they were reported")
+            .push(e);
     }
 
     /// Whether anything went wrong so far.
     pub fn has_errors(&self) -> bool {
-        !self.errors.borrow().is_empty()
+        self.errors.borrow().as_ref().is_some_and(|e| !e.is_empty())
     }
 
     /// All errors combined into one `compile_error!` stream, or `None`.
     pub fn into_compile_errors(self) -> Option<TokenStream> {
-        let errors = self.errors.into_inner();
+        let errors = self.errors.borrow_mut().take().unwrap_or_default();
         let mut iter = errors.into_iter();
         let mut first = iter.next()?;
         for e in iter {

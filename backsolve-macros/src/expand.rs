@@ -223,9 +223,13 @@ pub fn expand_differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(e) => {
-            let err = syn::Error::new(e.span(), "#[differentiable] goes on a function or method");
-            let err = err.to_compile_error();
-            return quote!(#item #err);
+            // Reported with any error of the options, not instead of them.
+            cx.push(syn::Error::new(
+                e.span(),
+                "#[differentiable] goes on a function or method",
+            ));
+            let errs = cx.into_compile_errors();
+            return quote!(#item #errs);
         }
     };
     let out = expand_fn(&cx, &opts, &func);
@@ -1082,9 +1086,13 @@ fn counted_copy(func: &syn::ItemFn) -> Option<TokenStream> {
 pub fn expand_tangent(attr: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::default();
     let (of, wrt) = parse_rule_options(attr, &cx);
-    let func: syn::ItemFn = match syn::parse2(item) {
+    let func: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
-        Err(e) => return e.to_compile_error(),
+        Err(e) => {
+            cx.push(e);
+            let errs = cx.into_compile_errors();
+            return quote!(#item #errs);
+        }
     };
     let out = match of {
         Some(of) => tangent_entry(&cx, &func, &of, wrt),
@@ -1229,7 +1237,11 @@ pub fn expand_adjoint(attr: TokenStream, item: TokenStream) -> TokenStream {
     let (of, wrt) = parse_rule_options(attr, &cx);
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
-        Err(e) => return e.to_compile_error(),
+        Err(e) => {
+            cx.push(e);
+            let errs = cx.into_compile_errors();
+            return quote!(#item #errs);
+        }
     };
     let Some(of) = of else {
         if !cx.has_errors() {
