@@ -462,7 +462,7 @@ fn reverse_items(
 }
 
 /// `NAME_jvp` (the public forward mode: primal and tangent arguments of the primal types) and
-/// `__jvp_NAME`, which differentiable callers use: it takes [`NoTan`](backsolve_core) for a
+/// `__jvp_NAME`, which differentiable callers use: it takes `NoTan` for a
 /// constant argument and builds the zero tangent itself.
 fn forward_pair(
     func: &syn::ItemFn,
