@@ -186,24 +186,9 @@ fn collect_pat(p: &Pat, out: &mut Vec<String>) {
 /// The places a `for` loop iterates over element by element (`v.iter().zip(w)` -> `v`, `w`);
 /// empty for ranges.
 pub fn iterated_places(e: &Expr) -> Vec<String> {
-    match e {
-        Expr::Range(_) => vec![],
-        Expr::Paren(p) => iterated_places(&p.expr),
-        Expr::Reference(r) => iterated_places(&r.expr),
-        Expr::MethodCall(m) => match m.method.to_string().as_str() {
-            "iter" | "copied" | "cloned" | "enumerate" | "into_iter" => {
-                iterated_places(&m.receiver)
-            }
-            "zip" => {
-                let mut v = iterated_places(&m.receiver);
-                m.args.iter().for_each(|a| v.extend(iterated_places(a)));
-                v
-            }
-            _ => vec![],
-        },
-        Expr::Path(_) | Expr::Field(_) => place_root(e).into_iter().collect(),
-        _ => vec![],
-    }
+    crate::syntax::parse_iter_chain(e)
+        .map(|(bases, _)| bases.iter().filter_map(|(b, _)| place_root(b)).collect())
+        .unwrap_or_default()
 }
 
 /// The tail expression of a block, if it has one.
@@ -301,10 +286,10 @@ fn collect_values(e: &Expr, out: &mut Vec<String>) {
         Expr::Lit(_) | Expr::Range(_) => {}
         Expr::Macro(m) if is_formatting_macro(&m.mac) => {}
         Expr::Macro(m) if m.mac.path.is_ident("vec") => {
-            if let Some(args) = crate::lower::parse_vec_macro(&m.mac) {
+            if let Some(args) = crate::syntax::parse_vec_macro(&m.mac) {
                 match args {
-                    crate::lower::VecMacro::Splat(x, _) => collect_values(&x, out),
-                    crate::lower::VecMacro::List(xs) => {
+                    crate::syntax::VecMacro::Splat(x, _) => collect_values(&x, out),
+                    crate::syntax::VecMacro::List(xs) => {
                         xs.iter().for_each(|x| collect_values(x, out))
                     }
                 }

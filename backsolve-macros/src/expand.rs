@@ -34,15 +34,7 @@ fn parse_options(attr: TokenStream, cx: &Ctxt) -> Options {
     }
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("wrt") {
-            let mut names = Vec::new();
-            meta.parse_nested_meta(|m| {
-                match m.path.get_ident() {
-                    Some(id) => names.push(id.clone()),
-                    None => return Err(m.error("expected a parameter name")),
-                }
-                Ok(())
-            })?;
-            opts.wrt = Some(names);
+            opts.wrt = Some(parse_wrt(&meta)?);
             Ok(())
         } else if meta.path.is_ident("check") {
             opts.check = true;
@@ -70,6 +62,19 @@ fn parse_options(attr: TokenStream, cx: &Ctxt) -> Options {
         cx.push(e);
     }
     opts
+}
+
+/// The names of `wrt(a, b)`, for the function attribute and the rule attributes alike.
+fn parse_wrt(meta: &syn::meta::ParseNestedMeta) -> syn::Result<Vec<Ident>> {
+    let mut names = Vec::new();
+    meta.parse_nested_meta(|m| {
+        match m.path.get_ident() {
+            Some(id) => names.push(id.clone()),
+            None => return Err(m.error("expected a parameter name")),
+        }
+        Ok(())
+    })?;
+    Ok(names)
 }
 
 /// Without `forward`, reverse mode is generated; with it, only if `reverse` is also given.
@@ -1119,17 +1124,7 @@ fn parse_rule_options(attr: TokenStream, cx: &Ctxt) -> (Option<syn::Path>, Optio
             of = Some(meta.value()?.parse()?);
             Ok(())
         } else if meta.path.is_ident("wrt") {
-            let mut names = Vec::new();
-            meta.parse_nested_meta(|m| {
-                names.push(
-                    m.path
-                        .get_ident()
-                        .cloned()
-                        .ok_or_else(|| m.error("expected a name"))?,
-                );
-                Ok(())
-            })?;
-            wrt = Some(names);
+            wrt = Some(parse_wrt(&meta)?);
             Ok(())
         } else {
             Err(meta.error("expected `of = function` (and optionally `wrt(a, b)`)"))

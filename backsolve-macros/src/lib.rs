@@ -21,6 +21,7 @@ mod nested;
 mod rename;
 mod runtime;
 mod sig;
+mod syntax;
 mod tangent;
 mod token_map;
 
