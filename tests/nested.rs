@@ -50,6 +50,31 @@ fn rk4_pendulum(x: &[f64]) -> f64 {
     th * th + om
 }
 
+/// The pendulum's right-hand side, called by [`rk4_with_calls`]: nested mode goes through calls
+/// to functions that are `nested` themselves.
+#[differentiable(nested)]
+fn pendulum_rhs(th: f64, om: f64, g: f64, gamma: f64) -> (f64, f64) {
+    (om, -g * th.sin() - gamma * om)
+}
+
+/// [`rk4_pendulum`] with its stages through calls.
+#[differentiable(nested)]
+fn rk4_with_calls(x: &[f64]) -> f64 {
+    let dt = 0.05;
+    let (g, gamma) = (x[2], x[3]);
+    let mut th = x[0];
+    let mut om = x[1];
+    for _ in 0..10 {
+        let (k1a, k1b) = pendulum_rhs(th, om, g, gamma);
+        let (k2a, k2b) = pendulum_rhs(th + 0.5 * dt * k1a, om + 0.5 * dt * k1b, g, gamma);
+        let (k3a, k3b) = pendulum_rhs(th + 0.5 * dt * k2a, om + 0.5 * dt * k2b, g, gamma);
+        let (k4a, k4b) = pendulum_rhs(th + dt * k3a, om + dt * k3b, g, 0.3);
+        th += dt / 6.0 * (k1a + 2.0 * k2a + 2.0 * k3a + k4a);
+        om += dt / 6.0 * (k1b + 2.0 * k2b + 2.0 * k3b + k4b);
+    }
+    th * th + om
+}
+
 /// A product of complex 2x2 transfer matrices of a chain with on-site potentials `x`, at energy
 /// `0.4 + 0.05i`; the squared modulus of the final amplitude.
 #[differentiable(nested)]
@@ -318,6 +343,14 @@ second!(
     rk4_pendulum_jvp,
     rk4_pendulum_jvp_pullback,
     rk4_pendulum_jvp_jvp,
+    [0.8, -0.2, 9.81, 0.3]
+);
+second!(
+    hessian_through_calls,
+    rk4_with_calls,
+    rk4_with_calls_jvp,
+    rk4_with_calls_jvp_pullback,
+    rk4_with_calls_jvp_jvp,
     [0.8, -0.2, 9.81, 0.3]
 );
 second!(

@@ -143,6 +143,9 @@ pub enum Op {
         pull: TokenStream,
         /// The forward-mode path, `__jvp_f`.
         jvp: TokenStream,
+        /// The callee's own path (`helpers::f`), for the pairs of its derivatives that nested
+        /// mode calls (`__forward_f_jvp`, ...); `None` for methods.
+        callee: Option<syn::Path>,
         args: Vec<Atom>,
         /// Where the call is, for errors about its arguments' adjoints.
         span: proc_macro2::Span,

@@ -1284,6 +1284,7 @@ impl<'a> Lower<'a> {
             func: quote!(#recv.#fwd #turbofish),
             pull: quote!(#recv.#rev #turbofish),
             jvp: quote!(#recv.#jvp #turbofish),
+            callee: None,
             args,
             span: method.span(),
         }
@@ -1345,6 +1346,7 @@ impl<'a> Lower<'a> {
             func: quote!(#fwd),
             pull: quote!(#rev),
             jvp: quote!(#jvp),
+            callee: Some(p.path.clone()),
             args,
             span: syn::spanned::Spanned::span(&c.func),
         }

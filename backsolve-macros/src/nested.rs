@@ -8,8 +8,9 @@
 //! which are used once, become variables (`__fv{id}`), since a tangent rule reads its operands
 //! again.
 //!
-//! Supported: everything the first-order forward mode handles except calls to other functions
-//! (a spanned compile error says so).
+//! Supported: everything the first-order forward mode handles; calls to functions that are
+//! `nested` themselves and differentiate every parameter (the call passes a tangent for each
+//! argument); not method calls or the `linalg` primitives yet (spanned compile errors).
 
 use crate::ctx::Ctxt;
 use crate::ir::*;
@@ -184,6 +185,26 @@ impl<'a> Nest<'a> {
                 shape,
             } => {
                 let d = tangent_name(name, self.level);
+                if let Some(call @ Op::Call { .. }) = init {
+                    let (value, tangent) = self.call(call, depth, out);
+                    out.push(Stmt::Let {
+                        name: name.clone(),
+                        mutable: *mutable,
+                        ty: ty.clone(),
+                        init: Some(value),
+                        site: *site,
+                        shape: *shape,
+                    });
+                    out.push(Stmt::Let {
+                        name: d,
+                        mutable: *mutable,
+                        ty: ty.clone(),
+                        init: Some(tangent),
+                        site: self.site(depth),
+                        shape: self.site(depth),
+                    });
+                    return;
+                }
                 match init {
                     Some(op) => {
                         let op = self.op_primal(op);
@@ -222,6 +243,26 @@ impl<'a> Nest<'a> {
             }
             Stmt::Temp { id, op, site } => {
                 let name = self.promoted(*id);
+                if let call @ Op::Call { .. } = op {
+                    let (value, tangent) = self.call(call, depth, out);
+                    out.push(Stmt::Let {
+                        name: name.clone(),
+                        mutable: false,
+                        ty: None,
+                        init: Some(value),
+                        site: *site,
+                        shape: self.site(depth),
+                    });
+                    out.push(Stmt::Let {
+                        name: tangent_name(&name, self.level),
+                        mutable: false,
+                        ty: None,
+                        init: Some(tangent),
+                        site: self.site(depth),
+                        shape: self.site(depth),
+                    });
+                    return;
+                }
                 let op = self.op_primal(op);
                 out.push(Stmt::Let {
                     name: name.clone(),
@@ -302,6 +343,62 @@ impl<'a> Nest<'a> {
                 out.push(Stmt::SetRet(pair));
             }
         }
+    }
+
+    /// A call `f(args)` at this level: one call of `f`'s jvp with the arguments and their
+    /// tangents (zeros for constants), bound to a variable; the value and the tangent as the
+    /// operations reading its two halves. The callee needs `nested` too, and a tangent for each
+    /// argument: every parameter of the callee active.
+    fn call(&self, op: &Op, depth: usize, out: &mut Vec<Stmt>) -> (Op, Op) {
+        let Op::Call {
+            callee, args, span, ..
+        } = op
+        else {
+            unreachable!("call() is given calls")
+        };
+        let Some(path) = callee else {
+            self.cx.push(syn::Error::new(
+                *span,
+                "`nested` does not differentiate through method calls yet: write the method's computation into this function, or drop `nested`",
+            ));
+            return (op.clone(), Op::Atom(Self::literal(quote!(0.0))));
+        };
+        let renamed = |prefix: &str| {
+            let mut p = path.clone();
+            let last = p.segments.last_mut().expect("a callee path has a segment");
+            last.ident = format_ident!("{}{}_jvp", prefix, last.ident, span = last.ident.span());
+            p
+        };
+        let (fwd, rev, jvp, callee) = (
+            renamed("__forward_"),
+            renamed("__reverse_"),
+            renamed("__jvp_"),
+            renamed(""),
+        );
+        let args: Vec<Atom> = args.iter().map(|x| self.atom(x)).collect();
+        let tangents: Vec<Atom> = args.iter().map(|x| self.tangent_or_zero(x)).collect();
+        let pair = self.bind(
+            Op::Call {
+                func: quote!(#fwd),
+                pull: quote!(#rev),
+                jvp: quote!(#jvp),
+                callee: Some(callee),
+                args: args.into_iter().chain(tangents).collect(),
+                span: *span,
+            },
+            depth,
+            out,
+        );
+        let half = |k: u32| {
+            Op::FieldOfTemp(
+                pair.clone(),
+                syn::Member::Unnamed(syn::Index {
+                    index: k,
+                    span: Span::call_site(),
+                }),
+            )
+        };
+        (half(0), half(1))
     }
 
     fn assign(
@@ -396,12 +493,14 @@ impl<'a> Nest<'a> {
                 func,
                 pull,
                 jvp,
+                callee,
                 args,
                 span,
             } => Op::Call {
                 func: func.clone(),
                 pull: pull.clone(),
                 jvp: jvp.clone(),
+                callee: callee.clone(),
                 args: args.iter().map(a).collect(),
                 span: *span,
             },
@@ -503,9 +602,10 @@ impl<'a> Nest<'a> {
                 self.bind(Op::VecSplat(tx, n.clone()), depth, out)
             }
             Op::Call { span, .. } => {
+                // Calls are bound by `let` or as temporaries, which `call` handles.
                 self.cx.push(syn::Error::new(
                     *span,
-                    "`nested` does not differentiate through calls yet: write the callee's computation into this function, or drop `nested`",
+                    "`nested` differentiates a call only where its value is bound (`let y = f(..)` or inside an expression)",
                 ));
                 zero()
             }

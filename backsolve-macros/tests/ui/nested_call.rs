@@ -1,11 +1,11 @@
 use backsolve_macros::differentiable;
 
-#[differentiable(nested)]
+#[differentiable(forward, reverse)]
 fn square(x: f64) -> f64 {
     x * x
 }
 
-// Nested mode does not go through calls yet: the call is named.
+// Nested mode goes through calls to functions that are `nested` themselves: `square` is not.
 #[differentiable(nested)]
 fn twice(x: f64) -> f64 {
     square(x) + x
