@@ -1,5 +1,5 @@
-//! Golden snapshots of generated code: reviewers see in a diff what a change does to the
-//! expansion. `BLESS=1 cargo test -p backsolve-macros golden` rewrites the files.
+//! Golden snapshots of generated code, reverse mode (`NAME.rs`) and forward mode
+//! (`NAME_jvp.rs`): reviewers see in a diff what a change does to the expansion. `BLESS=1 cargo test -p backsolve-macros golden` rewrites the files.
 
 use crate::ctx::Ctxt;
 use crate::expand::{expand_fn, pretty, Options};
@@ -51,13 +51,30 @@ fn golden_path(name: &str) -> PathBuf {
 
 /// The pretty-printed pullbacks of one source function.
 pub fn expansion_of(src: &str) -> String {
+    expansion_with(
+        src,
+        &Options {
+            reverse: true,
+            ..Options::default()
+        },
+    )
+}
+
+/// The pretty-printed jvp (and its caller entry) of one source function.
+pub fn forward_expansion_of(src: &str) -> String {
+    expansion_with(
+        src,
+        &Options {
+            forward: true,
+            ..Options::default()
+        },
+    )
+}
+
+fn expansion_with(src: &str, opts: &Options) -> String {
     let func: syn::ItemFn = syn::parse_str(src).expect("golden input parses");
     let cx = Ctxt::default();
-    let reverse = Options {
-        reverse: true,
-        ..Options::default()
-    };
-    let out = expand_fn(&cx, &reverse, &func);
+    let out = expand_fn(&cx, opts, &func);
     if let Some(errs) = cx.into_compile_errors() {
         panic!("golden input does not expand: {errs}");
     }
@@ -68,9 +85,14 @@ pub fn expansion_of(src: &str) -> String {
 fn golden_expansions() {
     let bless = std::env::var_os("BLESS").is_some();
     let mut stale = Vec::new();
-    for (name, src) in CASES {
-        let got = expansion_of(src);
-        let path = golden_path(name);
+    let both = CASES.iter().flat_map(|(name, src)| {
+        [
+            (name.to_string(), expansion_of(src)),
+            (format!("{name}_jvp"), forward_expansion_of(src)),
+        ]
+    });
+    for (name, got) in both {
+        let path = golden_path(&name);
         if bless {
             std::fs::write(&path, &got).unwrap();
             continue;
