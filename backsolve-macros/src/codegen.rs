@@ -748,7 +748,7 @@ impl Gen {
         quote!(let ((#(#idx,)*), __x) = #r; let _ = &__x;)
     }
 
-    fn loop_head(h: &LoopHeader) -> TokenStream {
+    pub(crate) fn loop_head(h: &LoopHeader) -> TokenStream {
         match h {
             LoopHeader::For(p, i) => quote!(for #p in #i),
             LoopHeader::Range { var, iter, .. } => quote!(for #var in #iter),

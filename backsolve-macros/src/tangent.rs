@@ -146,12 +146,7 @@ impl Tan {
                 quote!(match #scrut { #(#arms)* })
             }
             Stmt::Loop { header, body, .. } => {
-                let head = match header {
-                    LoopHeader::For(p, i) => quote!(for #p in #i),
-                    LoopHeader::Range { var, iter, .. } => quote!(for #var in #iter),
-                    LoopHeader::While(c) => quote!(while #c),
-                    LoopHeader::Loop => quote!(loop),
-                };
+                let head = Gen::loop_head(header);
                 let b = self.stmts(body);
                 quote!(#head { #b })
             }

@@ -427,12 +427,19 @@ impl State {
         self.grad = g;
     }
 
-    fn lbfgs_epoch(&mut self, obj: &mut dyn Objective, memory: usize, bounds: Option<Bounds>) {
-        let mut d = lbfgs_direction(&self.grad, &self.pairs);
+    /// The weak-Wolfe line search along `d`, or along `−∇f` if `d` is not a descent direction
+    /// (then `true` is returned beside the accepted point, if any).
+    #[allow(clippy::type_complexity)]
+    fn search_along(
+        &mut self,
+        obj: &mut dyn Objective,
+        mut d: Vec<f64>,
+        bounds: Option<Bounds>,
+    ) -> (Option<(Vec<f64>, f64, Vec<f64>)>, bool) {
         let mut slope = dot(&self.grad, &d);
-        if slope >= 0.0 {
-            // Not a descent direction: restart from steepest descent.
-            self.pairs.clear();
+        // A NaN slope counts as no descent.
+        let restarted = slope >= 0.0 || slope.is_nan();
+        if restarted {
             d = self.grad.iter().map(|v| -v).collect();
             slope = dot(&self.grad, &d);
         }
@@ -446,6 +453,16 @@ impl State {
             &mut self.evaluations,
         );
         self.step = a;
+        (accepted, restarted)
+    }
+
+    fn lbfgs_epoch(&mut self, obj: &mut dyn Objective, memory: usize, bounds: Option<Bounds>) {
+        let d = lbfgs_direction(&self.grad, &self.pairs);
+        let (accepted, restarted) = self.search_along(obj, d, bounds);
+        if restarted {
+            // Not a descent direction: the pairs are stale.
+            self.pairs.clear();
+        }
         if let Some((trial, c, g2)) = accepted {
             let s: Vec<f64> = trial.iter().zip(&self.x).map(|(a, b)| a - b).collect();
             let y: Vec<f64> = g2.iter().zip(&self.grad).map(|(a, b)| a - b).collect();
@@ -496,23 +513,8 @@ impl State {
     }
 
     fn newton_epoch(&mut self, obj: &mut dyn Objective, max_cg: usize, bounds: Option<Bounds>) {
-        let mut d = self.newton_direction(obj, max_cg);
-        let mut slope = dot(&self.grad, &d);
-        if slope >= 0.0 || !slope.is_finite() {
-            d = self.grad.iter().map(|v| -v).collect();
-            slope = dot(&self.grad, &d);
-        }
-        let (accepted, a) = wolfe_search(
-            obj,
-            &self.x,
-            &d,
-            self.cost,
-            slope,
-            bounds,
-            &mut self.evaluations,
-        );
-        self.step = a;
-        if let Some((trial, c, g)) = accepted {
+        let d = self.newton_direction(obj, max_cg);
+        if let (Some((trial, c, g)), _) = self.search_along(obj, d, bounds) {
             self.x = trial;
             self.cost = c;
             self.grad = g;
