@@ -100,3 +100,50 @@ fn early_returns_carry_their_tangent() {
         .unwrap()
         .assert_close(1e-8, 1e-12);
 }
+
+/// Model parameters as a struct, passed constant to a forward-mode callee.
+#[derive(Clone, Differentiable)]
+struct Spring {
+    k: f64,
+    rest: f64,
+    #[differentiable(skip)]
+    label: usize,
+}
+
+#[differentiable(forward, reverse)]
+fn spring_force(s: &Spring, x: f64) -> f64 {
+    -s.k * (x - s.rest)
+}
+
+#[differentiable(check, forward, reverse)]
+fn with_a_constant_struct(x: f64, k: f64) -> f64 {
+    let fixed = Spring {
+        k: 2.0,
+        rest: 0.5,
+        label: 7,
+    };
+    spring_force(&fixed, x) * k
+}
+
+#[test]
+fn a_constant_struct_argument_has_a_zero_tangent() {
+    let (y, dy) = with_a_constant_struct_jvp(0.8, 1.5, 1.0, 0.0);
+    assert_eq!(y, with_a_constant_struct(0.8, 1.5));
+    assert_eq!(dy, -2.0 * 1.5);
+    let s = Spring {
+        k: 2.0,
+        rest: 0.5,
+        label: 3,
+    };
+    let ds = Spring {
+        k: 1.0,
+        rest: 0.0,
+        label: 3,
+    };
+    let (_, df) = spring_force_jvp(&s, 0.8, &ds, 0.0);
+    assert_eq!((df, s.label), (-(0.8 - 0.5), 3));
+    with_a_constant_struct_gradcheck(0.8, 1.5)
+        .tangent
+        .unwrap()
+        .assert_close(1e-8, 1e-12);
+}

@@ -85,6 +85,13 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         .map(|m| quote!(used += #b::Differentiable::read_reals(&mut self.#m, &src[used..]);));
     let _ = format_ident!("unused");
     Ok(quote! {
+        // A constant of this type passed where a tangent is expected (forward mode) has the
+        // zero tangent: the parameters zeroed, the configuration kept.
+        impl #b::tangent::ZeroTangent for #name {
+            fn zero_tangent(&self) -> Self {
+                #b::Accumulate::zeros_like(self)
+            }
+        }
         impl #b::Accumulate for #name {
             fn acc(&mut self, other: Self) {
                 #(#acc)*
