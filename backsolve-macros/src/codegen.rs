@@ -453,7 +453,8 @@ impl Gen {
                 Self::send(a, quote!(#rt::neg_d(#wa, &__d)))
             }
             Op::Unary(m, a) => {
-                let rule = format_ident!("{}", crate::known::unary_rule(&m.to_string()));
+                let entry = crate::known::unary_method(&m.to_string()).expect("lowered as unary");
+                let rule = format_ident!("{}", entry.adjoint());
                 let ops = self.valued(site, &[a]);
                 let take = self.replay_operands(site, &Self::recs(&ops));
                 let va = &ops[0].0 .1;
@@ -468,8 +469,11 @@ impl Gen {
                 quote!(#take #s)
             }
             Op::BinMethod(m, a, b) => {
-                let (l, rr) = crate::known::binary_rules(&m.to_string());
-                let (l, rr) = (format_ident!("{}", l), format_ident!("{}", rr));
+                let entry = crate::known::binary_method(&m.to_string()).expect("lowered as binary");
+                let (l, rr) = (
+                    format_ident!("{}", entry.adjoints.0),
+                    format_ident!("{}", entry.adjoints.1),
+                );
                 let ops = self.valued(site, &[a, b]);
                 let take = self.replay_operands(site, &Self::recs(&ops));
                 let (va, vb) = (&ops[0].0 .1, &ops[1].0 .1);

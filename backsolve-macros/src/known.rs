@@ -1,37 +1,112 @@
-//! The methods and functions the macro knows the adjoint of, by name. The rules themselves are
-//! in `backsolve-core` (`rules::elementary`); this table only says which rule a name calls.
+//! The methods and functions the macro knows the derivative of, by name. The rules themselves
+//! are in `backsolve-core` (`rules::elementary`, the adjoint rule `d_RULE` beside the tangent
+//! rule `t_RULE`); each entry of these tables says which rules a name calls, and nested mode's
+//! second-order forms are written per name in `nested.rs` (an entry without one is refused
+//! there with a span).
 
-/// `x.NAME()` with a rule `d_NAME(&x, &d)`.
-pub const UNARY: &[&str] = &[
-    "exp", "ln", "log10", "log2", "exp2", "sin", "cos", "tan", "sinh", "cosh", "tanh", "sqrt",
-    "cbrt", "recip", "inv", "asin", "acos", "atan", "asinh", "acosh", "atanh", "conj", "abs",
-    "norm", "norm_sqr", "arg",
+/// An elementary method of one operand, `x.NAME()`.
+pub struct Unary {
+    /// The method as written.
+    pub name: &'static str,
+    /// The rules it uses: `d_RULE(&x, &d)` (reverse) and `t_RULE(&x, &dx)` (forward).
+    pub rule: &'static str,
+}
+
+const fn unary(name: &'static str) -> Unary {
+    Unary { name, rule: name }
+}
+
+/// Every elementary method of one operand (`inv` uses `recip`'s rules, `norm` `abs`'s).
+pub const UNARY: &[Unary] = &[
+    unary("exp"),
+    unary("ln"),
+    unary("log10"),
+    unary("log2"),
+    unary("exp2"),
+    unary("sin"),
+    unary("cos"),
+    unary("tan"),
+    unary("sinh"),
+    unary("cosh"),
+    unary("tanh"),
+    unary("sqrt"),
+    unary("cbrt"),
+    unary("recip"),
+    Unary {
+        name: "inv",
+        rule: "recip",
+    },
+    unary("asin"),
+    unary("acos"),
+    unary("atan"),
+    unary("asinh"),
+    unary("acosh"),
+    unary("atanh"),
+    unary("conj"),
+    unary("abs"),
+    Unary {
+        name: "norm",
+        rule: "abs",
+    },
+    unary("norm_sqr"),
+    unary("arg"),
 ];
 
-/// The rule a unary method uses (`inv` is `recip`, `norm` is `abs`).
-pub fn unary_rule(name: &str) -> String {
-    match name {
-        "inv" => "d_recip".into(),
-        "norm" => "d_abs".into(),
-        other => format!("d_{other}"),
+/// The entry of a unary method.
+pub fn unary_method(name: &str) -> Option<&'static Unary> {
+    UNARY.iter().find(|u| u.name == name)
+}
+
+impl Unary {
+    /// `d_RULE`, the adjoint rule.
+    pub fn adjoint(&self) -> String {
+        format!("d_{}", self.rule)
+    }
+
+    /// `t_RULE`, the tangent rule.
+    pub fn tangent(&self) -> String {
+        format!("t_{}", self.rule)
     }
 }
 
-/// The forward-mode rule of a unary method, `t_NAME(&x, &dx)` beside `d_NAME`.
-pub fn tangent_rule(name: &str) -> String {
-    unary_rule(name).replacen("d_", "t_", 1)
+/// An elementary method of two operands, `x.NAME(y)`.
+pub struct Binary {
+    /// The method as written.
+    pub name: &'static str,
+    /// The adjoint rules of the receiver and of the argument, `d_..(&x, &y, &d)`.
+    pub adjoints: (&'static str, &'static str),
+    /// The tangent rule `t_NAME(&x, &y, &dx, &dy)`.
+    pub tangent: &'static str,
 }
 
-/// `x.NAME(y)` with rules for both operands.
-pub const BINARY: &[&str] = &["powf", "max", "min", "atan2", "hypot", "scale", "unscale"];
+const fn binary(name: &'static str, lhs: &'static str, rhs: &'static str) -> Binary {
+    Binary {
+        name,
+        adjoints: (lhs, rhs),
+        tangent: name,
+    }
+}
 
-/// The (left, right) rules of a binary method.
-pub fn binary_rules(name: &str) -> (String, String) {
-    match name {
-        "powf" => ("d_powf_base".into(), "d_powf_exp".into()),
-        "scale" => ("d_scale_z".into(), "d_scale_k".into()),
-        "unscale" => ("d_unscale_z".into(), "d_unscale_k".into()),
-        other => (format!("d_{other}_lhs"), format!("d_{other}_rhs")),
+/// Every elementary method of two operands.
+pub const BINARY: &[Binary] = &[
+    binary("powf", "d_powf_base", "d_powf_exp"),
+    binary("max", "d_max_lhs", "d_max_rhs"),
+    binary("min", "d_min_lhs", "d_min_rhs"),
+    binary("atan2", "d_atan2_lhs", "d_atan2_rhs"),
+    binary("hypot", "d_hypot_lhs", "d_hypot_rhs"),
+    binary("scale", "d_scale_z", "d_scale_k"),
+    binary("unscale", "d_unscale_z", "d_unscale_k"),
+];
+
+/// The entry of a binary method.
+pub fn binary_method(name: &str) -> Option<&'static Binary> {
+    BINARY.iter().find(|b| b.name == name)
+}
+
+impl Binary {
+    /// `t_NAME`, the tangent rule.
+    pub fn tangent(&self) -> String {
+        format!("t_{}", self.tangent)
     }
 }
 
@@ -155,8 +230,8 @@ pub fn float_ufcs(path: &syn::Path) -> Option<String> {
     let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     if segs.len() == 2 && matches!(segs[0].as_str(), "f64" | "c64" | "Complex") {
         let name = segs[1].clone();
-        if UNARY.contains(&name.as_str())
-            || BINARY.contains(&name.as_str())
+        if unary_method(&name).is_some()
+            || binary_method(&name).is_some()
             || name == "powi"
             || CONSTANT.contains(&name.as_str())
         {

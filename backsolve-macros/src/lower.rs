@@ -1222,7 +1222,7 @@ impl<'a> Lower<'a> {
     fn lower_method(&mut self, m: &syn::ExprMethodCall, out: &mut Vec<Stmt>) -> Op {
         let name = m.method.to_string();
         let nargs = m.args.len();
-        if known::UNARY.contains(&name.as_str()) && nargs == 0 {
+        if known::unary_method(&name).is_some() && nargs == 0 {
             return Op::Unary(m.method.clone(), self.lower_atom(&m.receiver, out));
         }
         if name == "powi" && nargs == 1 {
@@ -1233,7 +1233,7 @@ impl<'a> Lower<'a> {
             };
             return Op::Powi(x, nt);
         }
-        if known::BINARY.contains(&name.as_str()) && nargs == 1 {
+        if known::binary_method(&name).is_some() && nargs == 1 {
             let x = self.lower_atom(&m.receiver, out);
             let y = self.lower_atom(&m.args[0], out);
             return Op::BinMethod(m.method.clone(), x, y);

@@ -233,7 +233,8 @@ impl Tan {
             }
             Op::Unary(m, a) => {
                 let fa = f(a);
-                let rule = format_ident!("{}", crate::known::tangent_rule(&m.to_string()));
+                let entry = crate::known::unary_method(&m.to_string()).expect("lowered as unary");
+                let rule = format_ident!("{}", entry.tangent());
                 let tangent =
                     t(a).map(|ta| quote!(#rt::#rule(&(#fa).bs_scalar(), &(#ta).bs_scalar())));
                 plain(quote!(#fa.#m()), tangent)
@@ -246,7 +247,8 @@ impl Tan {
             }
             Op::BinMethod(m, a, b) => {
                 let (fa, fb) = (f(a), f(b));
-                let rule = format_ident!("t_{}", m);
+                let entry = crate::known::binary_method(&m.to_string()).expect("lowered as binary");
+                let rule = format_ident!("{}", entry.tangent());
                 let tangent = (a.is_active() || b.is_active()).then(|| {
                     let (ta, tb) = (Self::scalar_or_zero(a), Self::scalar_or_zero(b));
                     quote!(#rt::#rule(&(#fa).bs_scalar(), &(#fb).bs_scalar(), &#ta, &#tb))
