@@ -37,7 +37,7 @@ fn clap_errors_name_the_argument_and_the_possible_values() {
     assert_fails_in_one_line(
         &dir,
         &["demo", "potential", "--method", "newton"],
-        "[possible values: lbfgs, adam, halving, newton-cg]",
+        "[possible values: lbfgs, adam, halving, newton-cg, newton-tr]",
     );
     assert_fails_in_one_line(&dir, &["study", "everything"], "possible values: slices");
 }

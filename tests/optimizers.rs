@@ -378,3 +378,31 @@ fn exact_and_differenced_hessian_vector_products_agree() {
         / scale;
     assert!(scale > 0.0 && err < 1e-7, "relative difference {err:e}");
 }
+
+#[test]
+fn trust_region_newton_cg_solves_the_quadratic_and_rosenbrock() {
+    let method = Method::NewtonTrust { max_cg: 20 };
+    let opts = Options {
+        cost_tol: 1e-16,
+        max_epochs: 2000,
+        ..Options::default()
+    };
+    let q = minimize(&mut quadratic(), vec![0.0; 10], &method, &opts, &mut |_| {
+        true
+    });
+    assert_eq!(q.stop, Stop::Converged, "{q:?}");
+    for exact in [true, false] {
+        let r = minimize(
+            &mut Chain { exact },
+            vec![0.0; 10],
+            &method,
+            &Options {
+                cost_tol: 1e-20,
+                ..opts.clone()
+            },
+            &mut |_| true,
+        );
+        assert_eq!(r.stop, Stop::Converged, "exact {exact}: {r:?}");
+        assert!(r.x.iter().all(|v| (v - 1.0).abs() < 1e-9), "{:?}", r.x);
+    }
+}

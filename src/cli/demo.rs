@@ -64,6 +64,10 @@ pub enum MethodName {
     #[value(name = "newton-cg")]
     #[serde(rename = "newton-cg")]
     NewtonCg,
+    /// Newton-CG in a trust region (Steihaug): follows negative curvature to the region's edge.
+    #[value(name = "newton-tr")]
+    #[serde(rename = "newton-tr")]
+    NewtonTrust,
 }
 
 impl MethodName {
@@ -74,6 +78,7 @@ impl MethodName {
             MethodName::Adam => Method::adam(0.01),
             MethodName::Halving => Method::Halving { lr: 1.0, grow: 1.5 },
             MethodName::NewtonCg => Method::NewtonCg { max_cg: 20 },
+            MethodName::NewtonTrust => Method::NewtonTrust { max_cg: 20 },
         }
     }
 }

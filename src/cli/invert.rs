@@ -93,6 +93,9 @@ struct Best {
     history: Vec<f64>,
     epochs: usize,
     evaluations: usize,
+    /// Hessian-vector products (Newton-CG), absent in older checkpoints.
+    #[serde(default)]
+    hessian_products: usize,
     stop: String,
 }
 
@@ -127,6 +130,7 @@ struct Summary<'a> {
     scale: f64,
     epochs: usize,
     evaluations: usize,
+    hessian_products: usize,
     starts_used: usize,
     final_costs_of_starts: &'a [f64],
     stop: &'a str,
@@ -399,6 +403,7 @@ fn optimize<P: Problem>(
             history: report.history.clone(),
             epochs: report.epochs,
             evaluations: report.evaluations,
+            hessian_products: report.hessian_products,
             stop: report.stop.to_string(),
         };
         if report.stop == Stop::Interrupted {
@@ -413,6 +418,7 @@ fn optimize<P: Problem>(
                 history: last_state.history.clone(),
                 epochs: last_state.epoch,
                 evaluations: last_state.evaluations,
+                hessian_products: last_state.hessian_products,
                 ..candidate
             };
             ck.state = last_state;
@@ -492,6 +498,7 @@ fn write_outputs<P: Problem>(
         scale: job.scale,
         epochs: best.epochs,
         evaluations: best.evaluations,
+        hessian_products: best.hessian_products,
         starts_used: ck.finals.len() + usize::from(interrupted),
         final_costs_of_starts: &ck.finals,
         stop: &best.stop,

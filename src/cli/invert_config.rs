@@ -34,7 +34,7 @@
 //! seed = 1
 //!
 //! [optimizer]              # all optional
-//! method = "lbfgs"         # "lbfgs", "adam", "halving" or "newton-cg"
+//! method = "lbfgs"         # "lbfgs", "adam", "halving", "newton-cg" or "newton-tr"
 //! max_epochs = 600
 //! starts = 4               # random starts at most
 //! accept_cost = 1e-10      # a start ending below this ends the search

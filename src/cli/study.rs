@@ -4,7 +4,7 @@
 //!   dense `(phi, E)` map, a sparse `phi` mesh at fixed `E` and a dense `phi` mesh at fixed `E`
 //!   (Fig. 4), as heat maps;
 //! - `noise`: the reconstruction error against the relative noise on the target;
-//! - `optimizers`: the paper's rule, Adam, L-BFGS and Newton-CG from one initial guess, epochs and wall
+//! - `optimizers`: the paper's rule, Adam, L-BFGS and Newton-CG (line search and trust region) from one initial guess, epochs and wall
 //!   time to reach cost `1e-8`.
 //!
 //! Each writes a Markdown table (`*.md`) and pictures into the output folder.
@@ -247,6 +247,7 @@ fn optimizers(out: &Path) -> Result<String, String> {
         MethodName::Adam,
         MethodName::Lbfgs,
         MethodName::NewtonCg,
+        MethodName::NewtonTrust,
     ] {
         let mut job = demo::job(&settings(lattice, 0.0, name, 5000))?;
         let mut rng = backsolve::SplitMix64(job.seed);
@@ -287,8 +288,15 @@ fn optimizers(out: &Path) -> Result<String, String> {
         plotters::style::RGBColor(44, 160, 44),
         plotters::style::RGBColor(31, 119, 180),
         plotters::style::RGBColor(148, 103, 189),
+        plotters::style::RGBColor(255, 127, 14),
     ];
-    let names = ["halving", "Adam", "L-BFGS", "Newton-CG"];
+    let names = [
+        "halving",
+        "Adam",
+        "L-BFGS",
+        "Newton-CG",
+        "trust-region Newton-CG",
+    ];
     let curves: Vec<(&[f64], _, &str)> = histories
         .iter()
         .zip(colours)
@@ -297,6 +305,6 @@ fn optimizers(out: &Path) -> Result<String, String> {
         .collect();
     write_log_curves(&out.join("optimizers.png"), &curves, "cost")?;
     table
-        .push_str("\nCost curves in optimizers.png: red = halving, green = Adam, blue = L-BFGS, purple = Newton-CG.\n");
+        .push_str("\nCost curves in optimizers.png: red = halving, green = Adam, blue = L-BFGS, purple = Newton-CG, orange = trust-region Newton-CG.\n");
     Ok(table)
 }

@@ -43,6 +43,14 @@ pub enum Method {
         /// Hessian-vector products per epoch at most.
         max_cg: usize,
     },
+    /// Newton-CG in a trust region (Steihaug's conjugate gradients, Nocedal & Wright alg. 7.2):
+    /// conjugate gradients on the quadratic model stop at the region's boundary, following
+    /// negative curvature there instead of falling back to the gradient; the region grows
+    /// and shrinks with the ratio of actual to predicted decrease.
+    NewtonTrust {
+        /// Hessian-vector products per epoch at most.
+        max_cg: usize,
+    },
 }
 
 impl std::fmt::Display for Method {
@@ -70,6 +78,10 @@ impl std::fmt::Display for Method {
                     "Newton-CG (at most {max_cg} Hessian-vector products per epoch)"
                 )
             }
+            Method::NewtonTrust { max_cg } => write!(
+                f,
+                "trust-region Newton-CG (at most {max_cg} Hessian-vector products per epoch)"
+            ),
         }
     }
 }
@@ -343,7 +355,7 @@ impl State {
         let (cost, grad) = obj.value_and_gradient(&x);
         let step = match method {
             Method::Halving { lr, .. } | Method::Adam { lr, .. } => *lr,
-            Method::Lbfgs { .. } | Method::NewtonCg { .. } => 1.0,
+            Method::Lbfgs { .. } | Method::NewtonCg { .. } | Method::NewtonTrust { .. } => 1.0,
         };
         State {
             best_x: x.clone(),
@@ -521,6 +533,93 @@ impl State {
         }
     }
 
+    /// Steihaug's conjugate gradients on the model `gᵀp + ½ pᵀHp` inside `‖p‖ ≤ radius`: the
+    /// step and the model's predicted decrease `−(gᵀp + ½ pᵀHp)`.
+    fn steihaug_step(
+        &mut self,
+        obj: &mut dyn Objective,
+        max_cg: usize,
+        radius: f64,
+    ) -> (Vec<f64>, f64) {
+        let n = self.x.len();
+        let gnorm = dot(&self.grad, &self.grad).sqrt();
+        let tol = gnorm.sqrt().min(FORCING) * gnorm;
+        let mut z = vec![0.0; n];
+        // The model along the iterates: m(z) = gᵀz + ½ zᵀHz, kept up to date exactly.
+        let mut model = 0.0;
+        let mut r = self.grad.clone();
+        let mut d: Vec<f64> = r.iter().map(|v| -v).collect();
+        let mut rr = dot(&r, &r);
+        for _ in 0..max_cg.max(1) {
+            let hd = obj.hessian_vector(&self.x, &d);
+            self.hessian_products += 1;
+            let curvature = dot(&d, &hd);
+            // m(z + τ d) = m(z) + τ rᵀd + ½ τ² dᵀHd, with r = g + Hz.
+            let along = |tau: f64| model + tau * dot(&r, &d) + 0.5 * tau * tau * curvature;
+            let boundary = || {
+                // τ ≥ 0 with ‖z + τ d‖ = radius.
+                let (a, b, c) = (
+                    dot(&d, &d),
+                    2.0 * dot(&z, &d),
+                    dot(&z, &z) - radius * radius,
+                );
+                (-b + (b * b - 4.0 * a * c).max(0.0).sqrt()) / (2.0 * a)
+            };
+            if curvature <= 0.0 || !curvature.is_finite() {
+                let tau = boundary();
+                return (axpy(&z, tau, &d), -along(tau));
+            }
+            let alpha = rr / curvature;
+            let next = axpy(&z, alpha, &d);
+            if dot(&next, &next).sqrt() >= radius {
+                let tau = boundary();
+                return (axpy(&z, tau, &d), -along(tau));
+            }
+            model = along(alpha);
+            z = next;
+            r = axpy(&r, alpha, &hd);
+            let rr_next = dot(&r, &r);
+            if rr_next.sqrt() <= tol {
+                break;
+            }
+            d = axpy(
+                &r.iter().map(|v| -v).collect::<Vec<f64>>(),
+                rr_next / rr,
+                &d,
+            );
+            rr = rr_next;
+        }
+        (z, -model)
+    }
+
+    /// One trust-region epoch: the radius (`step`) grows after a good model prediction and
+    /// shrinks after a poor one; the step is taken when the cost actually decreased enough.
+    fn trust_epoch(&mut self, obj: &mut dyn Objective, max_cg: usize, bounds: Option<Bounds>) {
+        let (p, predicted) = self.steihaug_step(obj, max_cg, self.step);
+        let length = dot(&p, &p).sqrt();
+        let mut trial = axpy(&self.x, 1.0, &p);
+        project(&mut trial, bounds);
+        let (c, g) = obj.value_and_gradient(&trial);
+        self.evaluations += 1;
+        let actual = self.cost - c;
+        // Written so that a NaN cost counts as a poor prediction.
+        let rho = if predicted > 0.0 {
+            actual / predicted
+        } else {
+            -1.0
+        };
+        if rho < 0.25 || rho.is_nan() {
+            self.step = 0.25 * length.max(f64::MIN_POSITIVE);
+        } else if rho > 0.75 && length >= 0.99 * self.step {
+            self.step *= 2.0;
+        }
+        if rho > 1e-4 {
+            self.x = trial;
+            self.cost = c;
+            self.grad = g;
+        }
+    }
+
     /// One epoch of `method`, then the bookkeeping.
     fn epoch(&mut self, obj: &mut dyn Objective, method: &Method, opts: &Options) {
         self.epoch += 1;
@@ -529,6 +628,7 @@ impl State {
             Method::Adam { .. } => self.adam_epoch(obj, method, opts.bounds),
             Method::Lbfgs { memory } => self.lbfgs_epoch(obj, *memory, opts.bounds),
             Method::NewtonCg { max_cg } => self.newton_epoch(obj, *max_cg, opts.bounds),
+            Method::NewtonTrust { max_cg } => self.trust_epoch(obj, *max_cg, opts.bounds),
         }
         self.history.push(self.cost);
         if self.cost < self.best_cost {
