@@ -198,12 +198,16 @@ pub fn job(s: &Settings) -> Result<Job, String> {
     let mean_square =
         problem.target.iter().map(|g| g * g).sum::<f64>() / problem.target.len().max(1) as f64;
     let noise_floor = s.noise * s.noise * mean_square;
+    // The method as the command line spells it (`newton-tr`, not the variant's name).
+    let method = clap::ValueEnum::to_possible_value(&s.method)
+        .map_or_else(|| format!("{:?}", s.method), |v| v.get_name().to_string());
     Ok(Job {
         name: format!(
-            "demo {:?} {lx}x{ly} seed {} noise {} method {:?}",
-            s.case, s.seed, s.noise, s.method
-        )
-        .to_lowercase(),
+            "demo {} {lx}x{ly} seed {} noise {} method {method}",
+            format!("{:?}", s.case).to_lowercase(),
+            s.seed,
+            s.noise
+        ),
         problem,
         truth: Some(truth),
         scale,
