@@ -212,6 +212,7 @@ pub fn run(s: &Settings, out: &Path, resume: bool) -> Result<(), String> {
         folder: out,
         stage: stage.path(),
         prefix,
+        keep_finished: true,
     };
     let device = Device::gaas();
     let supply = Supply {

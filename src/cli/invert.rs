@@ -167,6 +167,9 @@ pub struct Place<'a> {
     /// Prefix of the engine's own files: `""` for a run of its own, `"fit_"` for one phase of
     /// a demo with several (`fit_checkpoint.json`, `fit_cost.npy`, `fit_summary.json`).
     pub prefix: &'a str,
+    /// Keep the checkpoint of a run that ended, marked finished: a phase whose later phase may
+    /// be interrupted (a run of its own removes its checkpoint when it ends).
+    pub keep_finished: bool,
 }
 
 impl Place<'_> {
@@ -270,6 +273,7 @@ pub fn run<P: Problem>(job: Job<P>, out: &Path, resume_run: bool) -> Result<Outc
         folder: out,
         stage: stage.path(),
         prefix: "",
+        keep_finished: false,
     };
     let outcome = run_at(job, &place, resume_run)?;
     let checkpoint = place.checkpoint();
@@ -322,7 +326,7 @@ pub fn run_at<P: Problem>(
         optimize(&mut job, &mut ck, &place.checkpoint(), &label)?
     };
     let best = ck.best.clone().ok_or("no start produced a finite cost")?;
-    if !interrupted {
+    if !interrupted && place.keep_finished {
         ck.finished = true;
         write_json(&place.checkpoint(), &ck)?;
     }

@@ -49,11 +49,6 @@ pub trait Objective {
             .map(|(p, m)| (p - m) / (2.0 * h))
             .collect()
     }
-
-    /// Whether [`Objective::hessian_vector`] is exact (for reports), or gradient differences.
-    fn exact_hessian_vector(&self) -> bool {
-        false
-    }
 }
 
 /// An [`Objective`] from a closure returning value and gradient.
