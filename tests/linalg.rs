@@ -135,6 +135,27 @@ macro_rules! for_scalar {
                 s + linalg::trace_adj_mul(wu, &p)
             }
 
+            /// The linear maps the nested tangent rules are composed of, each on its own.
+            #[differentiable(check, wrt(a, b), forward, reverse)]
+            fn linear_maps_loss(a: &Mat<$t>, b: &Mat<$t>, w: &Mat<$t>) -> f64 {
+                let s = linalg::add(a, b);
+                let d = linalg::sub(&s, &linalg::neg(b));
+                let h = linalg::lower_hermitian(&linalg::adjoint(&d));
+                let u = linalg::qr_gauge_upper(&h);
+                let t = linalg::triangle_part(&u, Triangle::Lower);
+                let l = linalg::triangle_part(&linalg::matmul(&d, &d), Triangle::Upper);
+                let tr = linalg::trace(&linalg::matmul_adj_rhs(&t, &l));
+                pair(w, &u) + linalg::re_inner(&l, &d) + $re(tr * tr)
+            }
+
+            #[test]
+            fn linear_maps_of_the_nested_rules() {
+                for &n in &[1, 4] {
+                    let (a, b) = ($mk(n, n, 0.35), $mk(n, n, 0.85));
+                    linear_maps_loss_gradcheck(&a, &b, &$mk(n, n, 1.4)).check_both();
+                }
+            }
+
             #[test]
             fn matmul_and_adjoint_variants() {
                 for &(m, k, n) in &[(1, 1, 1), (3, 2, 4), (5, 3, 1)] {

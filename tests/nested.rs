@@ -1,4 +1,4 @@
-//! Nested derivatives from `#[differentiable(nested)]`: Hessians of ten kernels by reverse over
+//! Nested derivatives from `#[differentiable(nested)]`: Hessians of thirteen kernels by reverse over
 //! forward (`NAME_jvp_pullback`, Hessian-vector products) and by forward over forward
 //! (`NAME_jvp_jvp`), against Richardson-extrapolated central differences of the first
 //! derivatives and against each other, symmetric; and the weight gradient of a loss containing
@@ -7,6 +7,7 @@
 // The kernels spell their loops out, as simulators do.
 #![allow(clippy::needless_range_loop, clippy::manual_memcpy)]
 
+use backsolve::linalg;
 use backsolve::prelude::*;
 
 // ------------------------------------------------------------------ kernels, x: &[f64] -> f64
@@ -209,6 +210,58 @@ fn piecewise(x: &[f64]) -> f64 {
     m * m + r2 * x[2]
 }
 
+/// A transfer-matrix sweep as the transport code runs it: complex 3x3 layer matrices from the
+/// on-site potentials `x`, multiplied in a loop, QR every two layers with `ln R_ii`
+/// accumulated and `Q` carried on, then a solve against a fixed right-hand side.
+#[differentiable(nested)]
+fn qr_stabilized_product(x: &[f64]) -> f64 {
+    let n = 3;
+    let rhs = Mat::<c64>::from_fn(n, 2, |i, j| c64::new(1.0 + i as f64, 0.5 * j as f64 - 0.2));
+    let mut p = Mat::<c64>::identity(n, n);
+    let mut logs = 0.0;
+    for layer in 0..x.len() {
+        let mut m = Mat::<c64>::zeros(n, n);
+        for i in 0..n {
+            m[(i, i)] = c64::new(x[layer] - 1.0 * i as f64, 0.1);
+            if i + 1 < n {
+                m[(i, i + 1)] = c64::new(1.0, 0.0);
+                m[(i + 1, i)] = c64::new(1.0, 0.0);
+            }
+        }
+        p = linalg::matmul(&m, &p);
+        if (layer + 1) % 2 == 0 {
+            let (q, r) = linalg::qr(&p);
+            for i in 0..n {
+                logs += r[(i, i)].re.ln();
+            }
+            p = q;
+        }
+    }
+    let y = linalg::solve(&p, &rhs);
+    logs + linalg::frob2(&y)
+}
+
+/// A Cholesky solve with the matrix and the right-hand side built from `x` (`x[0..3]` the
+/// matrix, `x[3..6]` the right-hand side): `bᵀ A⁻¹ b`, `log det A` and `‖A⁻¹‖²`.
+#[differentiable(nested)]
+fn cholesky_energy(x: &[f64]) -> f64 {
+    let n = 3;
+    let mut a = Mat::<f64>::zeros(n, n);
+    let mut b = Mat::<f64>::zeros(n, 1);
+    for i in 0..n {
+        a[(i, i)] = 3.0 + x[i] * x[i];
+        b[(i, 0)] = x[i + 3].sin();
+        for j in 0..i {
+            a[(i, j)] = 0.3 * x[i] * x[j];
+            a[(j, i)] = 0.3 * x[i] * x[j];
+        }
+    }
+    let y = linalg::cholesky_solve(&a, &b);
+    let w = linalg::matmul_adj_lhs(&b, &y);
+    let inv = linalg::inverse(&a);
+    w[(0, 0)] + linalg::logdet(&a) + linalg::frob2(&inv) * 0.1
+}
+
 // ------------------------------------------------------------------ the check
 
 type Primal = fn(&[f64]) -> f64;
@@ -329,6 +382,22 @@ macro_rules! second {
     };
 }
 
+second!(
+    hessian_of_a_qr_stabilized_product,
+    qr_stabilized_product,
+    qr_stabilized_product_jvp,
+    qr_stabilized_product_jvp_pullback,
+    qr_stabilized_product_jvp_jvp,
+    [0.3, -0.5, 0.8, 0.1, -0.2, 0.6]
+);
+second!(
+    hessian_of_a_cholesky_solve,
+    cholesky_energy,
+    cholesky_energy_jvp,
+    cholesky_energy_jvp_pullback,
+    cholesky_energy_jvp_jvp,
+    [0.4, -0.8, 0.6, 0.3, -0.5, 1.1]
+);
 second!(
     hessian_of_a_tanh_network,
     tanh_mlp,

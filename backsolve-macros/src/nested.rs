@@ -10,7 +10,11 @@
 //!
 //! Supported: everything the first-order forward mode handles; calls to functions that are
 //! `nested` themselves and differentiate every parameter (the call passes a tangent for each
-//! argument); not method calls or the `linalg` primitives yet (spanned compile errors).
+//! argument); the `linalg` primitives called as `linalg::NAME`, through their tangent rules
+//! written in primitives (`primitives`); not method calls or `eigh`, `abs2` and
+//! `tridiag_matmul` yet (spanned compile errors).
+
+mod primitives;
 
 use crate::ctx::Ctxt;
 use crate::ir::*;
@@ -363,6 +367,12 @@ impl<'a> Nest<'a> {
             ));
             return (op.clone(), Op::Atom(Self::literal(quote!(0.0))));
         };
+        if primitives::is_primitive(path) {
+            let args: Vec<Atom> = args.iter().map(|x| self.atom(x)).collect();
+            return self
+                .primitive_call(path, &args, *span, depth, out)
+                .unwrap_or_else(|| (op.clone(), Op::Atom(Self::literal(quote!(0.0)))));
+        }
         let renamed = |prefix: &str| {
             let mut p = path.clone();
             let last = p.segments.last_mut().expect("a callee path has a segment");

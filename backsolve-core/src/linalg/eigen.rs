@@ -16,7 +16,7 @@
 //! diagonal, zero on it (the same broadening; the eigenvectors' phases stay where they are).
 
 use super::{
-    check_finite, check_square, cotangent, lower_hermitian, or_panic, project_lower_hermitian,
+    check_finite, check_square, cotangent, mirror_lower, or_panic, project_lower_hermitian,
     LinScalar, LinalgError,
 };
 use faer::{Mat, Side};
@@ -28,7 +28,7 @@ pub const EIGH_BROADENING: f64 = 1e-16;
 pub fn try_eigh<T: LinScalar>(a: &Mat<T>) -> Result<(Vec<f64>, Mat<T>), LinalgError> {
     check_square("eigh", "a", a)?;
     check_finite("eigh", "a", a)?;
-    let e = lower_hermitian(a)
+    let e = mirror_lower(a)
         .self_adjoint_eigen(Side::Lower)
         .map_err(|_| LinalgError::NoConvergence { primitive: "eigh" })?;
     let s = e.S();
@@ -88,7 +88,7 @@ pub fn __jvp_eigh<'t, T: LinScalar>(
     let Some(da) = da.present() else {
         return ((lambda, u), (vec![0.0; n], Mat::zeros(n, n)));
     };
-    let k = u.adjoint() * lower_hermitian(da) * &u;
+    let k = u.adjoint() * mirror_lower(da) * &u;
     let dl = (0..n).map(|i| k[(i, i)].re()).collect();
     let f = Mat::from_fn(n, n, |i, j| {
         if i == j {

@@ -18,6 +18,7 @@
 mod blocks;
 mod eigen;
 mod fft;
+mod linear;
 mod products;
 mod qr;
 mod solve;
@@ -25,6 +26,7 @@ mod solve;
 pub use blocks::*;
 pub use eigen::*;
 pub use fft::*;
+pub use linear::*;
 pub use products::*;
 pub use qr::*;
 pub use solve::*;
@@ -232,7 +234,7 @@ fn cotangent<T: LinScalar>(d: Mat<T>, m: usize, n: usize) -> Mat<T> {
 /// The Hermitian matrix a Hermitian primitive works on: the lower triangle of `a`, mirrored,
 /// with the real part of the diagonal. Forming it explicitly makes the function exactly the one
 /// whose adjoint [`project_lower_hermitian`] gives, whatever the solver reads.
-fn lower_hermitian<T: LinScalar>(a: &Mat<T>) -> Mat<T> {
+fn mirror_lower<T: LinScalar>(a: &Mat<T>) -> Mat<T> {
     let n = a.nrows();
     Mat::from_fn(n, n, |i, j| {
         if i > j {

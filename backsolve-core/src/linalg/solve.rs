@@ -13,8 +13,8 @@
 //! triangle that is read; Cholesky with the Hermitian matrix of `Ȧ`'s lower triangle.
 
 use super::{
-    check_finite, check_square, cotangent, lower_hermitian, or_panic, project_lower_hermitian,
-    shape, LinScalar, LinalgError,
+    check_finite, check_square, cotangent, mirror_lower, or_panic, project_lower_hermitian, shape,
+    LinScalar, LinalgError,
 };
 use crate::tangent::{Inactive, TanRef};
 use faer::linalg::solvers::{DenseSolveCore, Llt, PartialPivLu, Solve};
@@ -120,7 +120,7 @@ fn solve_rhs<T: LinScalar>(x: &Mat<T>, da: Option<Mat<T>>, db: Option<&Mat<T>>) 
 fn llt<T: LinScalar>(primitive: &'static str, a: &Mat<T>) -> Result<Llt<T>, LinalgError> {
     check_square(primitive, "a", a)?;
     check_finite(primitive, "a", a)?;
-    lower_hermitian(a)
+    mirror_lower(a)
         .llt(Side::Lower)
         .map_err(|_| LinalgError::NotPositiveDefinite {
             primitive,
@@ -180,7 +180,7 @@ pub fn __jvp_cholesky_solve<'t, T: LinScalar>(
     db: impl TanRef<'t, Mat<T>>,
 ) -> (Mat<T>, Mat<T>) {
     let (x, (f, _)) = __forward_cholesky_solve(a, b);
-    let da = da.present().map(lower_hermitian);
+    let da = da.present().map(mirror_lower);
     let dx = solve_rhs(&x, da, db.present())
         .map_or_else(|| Mat::zeros(x.nrows(), x.ncols()), |rhs| f.solve(&rhs));
     (x, dx)
@@ -334,7 +334,7 @@ impl crate::Rec for Triangle {
     }
 }
 
-fn in_triangle(tri: Triangle, i: usize, j: usize) -> bool {
+pub(super) fn in_triangle(tri: Triangle, i: usize, j: usize) -> bool {
     match tri {
         Triangle::Upper => i <= j,
         Triangle::Lower => i >= j,
