@@ -283,7 +283,15 @@ fn collect_values(e: &Expr, out: &mut Vec<String>) {
         Expr::Tuple(t) => t.elems.iter().for_each(|e| collect_values(e, out)),
         Expr::Array(a) => a.elems.iter().for_each(|e| collect_values(e, out)),
         Expr::Struct(s) => s.fields.iter().for_each(|f| collect_values(&f.expr, out)),
-        Expr::Lit(_) | Expr::Range(_) => {}
+        Expr::Lit(_) => {}
+        // A range built from values is a value (`let r = a..b`); ranges that index or drive a
+        // loop are not value positions and never reach here.
+        Expr::Range(r) => {
+            r.start
+                .iter()
+                .chain(&r.end)
+                .for_each(|e| collect_values(e, out));
+        }
         Expr::Macro(m) if is_formatting_macro(&m.mac) => {}
         Expr::Macro(m) if m.mac.path.is_ident("vec") => {
             if let Some(args) = crate::syntax::parse_vec_macro(&m.mac) {

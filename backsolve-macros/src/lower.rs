@@ -238,9 +238,24 @@ impl<'a> Lower<'a> {
                         self.found = true;
                         None
                     }
+                    // `&mut y` of an active `y`: the callee may change it.
+                    Expr::Reference(r) if r.mutability.is_some() => place_root(&r.expr),
                     _ => None,
                 };
-                if root.is_some_and(|r| self.active.contains(&r)) {
+                // A store through something that is not a place (`*slot(&mut v) = x`) writes
+                // an active value where the analysis cannot follow it: lowering reports it.
+                let opaque_store = match e {
+                    Expr::Assign(a) => Some((&a.left, &a.right)),
+                    Expr::Binary(b) if is_compound(&b.op) => Some((&b.left, &b.right)),
+                    _ => None,
+                }
+                .is_some_and(|(left, right)| {
+                    place_root(left).is_none()
+                        && activity::value_vars(right)
+                            .iter()
+                            .any(|v| self.active.contains(v))
+                });
+                if opaque_store || root.is_some_and(|r| self.active.contains(&r)) {
                     self.found = true;
                 }
                 syn::visit::visit_expr(self, e);
@@ -1369,6 +1384,10 @@ fn adapter_chain(m: &syn::ExprMethodCall) -> (String, bool) {
             Expr::MethodCall(inner) => call = inner,
             _ => break,
         }
+    }
+    if names.is_empty() {
+        // A bare `v.iter()` kept as a value: name it rather than list nothing.
+        names.push(format!("`{}`", m.method));
     }
     names.reverse();
     (names.join(", "), closures)
