@@ -337,3 +337,8 @@ pub fn count_trips<R>(f: impl FnOnce() -> R) -> (R, Vec<usize>) {
     let counts = TRIPS.with(|t| std::mem::replace(&mut *t.borrow_mut(), outer));
     (r, counts.unwrap_or_default())
 }
+
+/// Names an active parameter's type where forward mode would otherwise fail deep inside the
+/// tangent machinery (`ToOwned`, `Cow`): a non-differentiable type is reported by what it is.
+#[inline(always)]
+pub fn assert_differentiable_param<T: ?Sized + ArgAdj>() {}

@@ -494,6 +494,10 @@ fn forward_pair(
         quote!(#m #d: #ty)
     });
     let body = crate::tangent::Tan::new(early).stmts(ir);
+    let param_checks = active.iter().map(|p| {
+        let ty = &p.ty;
+        quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> #rt::assert_differentiable_param::<#ty>();)
+    });
     let take_ret = early
         .then(|| quote!(let __ret = __retv.expect("backsolve: the function produced no result");));
     let allows = allows();
@@ -511,6 +515,7 @@ fn forward_pair(
         #allows
         #vis fn #jvp #generics (#(#inputs,)* #(#tangent_params),*) -> (#ret, #ret) #where_clause {
             use #rt::ScalarValue as _;
+            #(#param_checks)*
             #body
             #take_ret
             __ret

@@ -11,6 +11,8 @@
 )]
 fn t_jvp(v: &[f64], e: c64, d_v: &[f64], d_e: c64) -> (f64, f64) {
     use ::backsolve_core::__rt::ScalarValue as _;
+    ::backsolve_core::__rt::assert_differentiable_param::<&[f64]>();
+    ::backsolve_core::__rt::assert_differentiable_param::<c64>();
     let __c2 = c64::new(1.0, 0.0);
     let mut g = __c2;
     let mut d_g = ::backsolve_core::__rt::zero_tangent(&g);

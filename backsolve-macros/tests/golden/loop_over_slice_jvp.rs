@@ -11,6 +11,8 @@
 )]
 fn energy_jvp(x: &[f64], k: f64, d_x: &[f64], d_k: f64) -> (f64, f64) {
     use ::backsolve_core::__rt::ScalarValue as _;
+    ::backsolve_core::__rt::assert_differentiable_param::<&[f64]>();
+    ::backsolve_core::__rt::assert_differentiable_param::<f64>();
     let mut e = 0.0;
     let mut d_e = ::backsolve_core::__rt::zero_tangent(&e);
     let __lo2 = 1;

@@ -11,6 +11,8 @@
 )]
 fn f_jvp(x: f64, y: f64, d_x: f64, d_y: f64) -> (f64, f64) {
     use ::backsolve_core::__rt::ScalarValue as _;
+    ::backsolve_core::__rt::assert_differentiable_param::<f64>();
+    ::backsolve_core::__rt::assert_differentiable_param::<f64>();
     let a = x * y;
     let d_a = d_x * y + x * d_y;
     let __t2 = a.sin();

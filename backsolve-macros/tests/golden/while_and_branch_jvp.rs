@@ -11,6 +11,7 @@
 )]
 fn newton_jvp(a: f64, d_a: f64) -> (f64, f64) {
     use ::backsolve_core::__rt::ScalarValue as _;
+    ::backsolve_core::__rt::assert_differentiable_param::<f64>();
     let mut x = a;
     let mut d_x = d_a;
     let mut __brk2 = false;
