@@ -29,6 +29,9 @@ pub struct Gen {
     /// it needs no tape.
     witnesses: RefCell<Vec<Ident>>,
     early_return: bool,
+    /// Temporaries whose adjoint is the consumer's `__d` unchanged (`x = t`, a cast, a clone):
+    /// their reverse reads `__d` as it is instead of a `let __dtN = __d; let __d = __dtN;` pair.
+    passthrough: RefCell<std::collections::HashSet<usize>>,
 }
 
 impl Gen {
@@ -37,6 +40,7 @@ impl Gen {
             tapes: RefCell::new(Vec::new()),
             witnesses: RefCell::new(Vec::new()),
             early_return,
+            passthrough: RefCell::default(),
         }
     }
 
@@ -401,13 +405,11 @@ impl Gen {
     }
 
     /// The reverse of an operation whose result has adjoint `d`.
-    fn op_rev(&self, op: &Op, site: Site, d: TokenStream) -> TokenStream {
+    fn op_rev(&self, op: &Op, site: Site, d: Option<TokenStream>) -> TokenStream {
         let rt = rt();
         let r = self.replay(site);
         let body = match op {
-            Op::Atom(a) | Op::Identity(_, a) | Op::Cast(a, _) | Op::Wrap(_, a) => {
-                Self::send(a, quote!(__d))
-            }
+            Op::Atom(a) | Op::Identity(_, a) | Op::Cast(a, _) | Op::Wrap(_, a) => self.send_d(a),
             Op::Bin(k, a, b) => {
                 let (ra, rb) = self.bin_operands(*k, a, b, site);
                 let take = self.replay_operands(site, &[(ra.0, &ra.4), (rb.0, &rb.4)]);
@@ -431,17 +433,11 @@ impl Gen {
                         quote!(#rt::div_dr(#va, #vb, &__d)),
                     ),
                 };
-                let sa = if a.is_active() {
-                    Self::send(a, dl)
-                } else {
-                    quote!()
-                };
-                let sb = if b.is_active() {
-                    Self::send(b, dr)
-                } else {
-                    quote!()
-                };
-                quote!(#take #sb #sa)
+                let sends = self.send_two(
+                    b.is_active().then_some((b, dr)),
+                    a.is_active().then_some((a, dl)),
+                );
+                quote!(#take #sends)
             }
             Op::Neg(a) => {
                 let (_, _, wa, _) = self.operand(
@@ -450,7 +446,7 @@ impl Gen {
                     &format_ident!("__ra"),
                     format_ident!("__w{}a", site.id),
                 );
-                Self::send(a, quote!(#rt::neg_d(#wa, &__d)))
+                self.send_last(a, quote!(#rt::neg_d(#wa, &__d)))
             }
             Op::Unary(m, a) => {
                 let entry = crate::known::unary_method(&m.to_string()).expect("lowered as unary");
@@ -458,14 +454,14 @@ impl Gen {
                 let ops = self.valued(site, &[a]);
                 let take = self.replay_operands(site, &Self::recs(&ops));
                 let va = &ops[0].0 .1;
-                let s = Self::send(a, quote!(#rt::#rule(#va, &__d)));
+                let s = self.send_last(a, quote!(#rt::#rule(#va, &__d)));
                 quote!(#take #s)
             }
             Op::Powi(a, n) => {
                 let ops = self.valued(site, &[a]);
                 let take = self.replay_operands(site, &Self::recs(&ops));
                 let va = &ops[0].0 .1;
-                let s = Self::send(a, quote!(#rt::d_powi(#va, &(#n), &__d)));
+                let s = self.send_last(a, quote!(#rt::d_powi(#va, &(#n), &__d)));
                 quote!(#take #s)
             }
             Op::BinMethod(m, a, b) => {
@@ -477,9 +473,11 @@ impl Gen {
                 let ops = self.valued(site, &[a, b]);
                 let take = self.replay_operands(site, &Self::recs(&ops));
                 let (va, vb) = (&ops[0].0 .1, &ops[1].0 .1);
-                let sa = Self::send(a, quote!(#rt::#l(#va, #vb, &__d)));
-                let sb = Self::send(b, quote!(#rt::#rr(#va, #vb, &__d)));
-                quote!(#take #sb #sa)
+                let sends = self.send_two(
+                    Some((b, quote!(#rt::#rr(#va, #vb, &__d)))),
+                    Some((a, quote!(#rt::#l(#va, #vb, &__d)))),
+                );
+                quote!(#take #sends)
             }
             Op::Load(p, _) => {
                 let idx = p.indices();
@@ -519,7 +517,7 @@ impl Gen {
                     .map(|(i, a)| Self::send(a, quote!(#rt::take_at(&mut __dv, #i))));
                 quote!(let mut __dv = __d; #(#sends)*)
             }
-            Op::VecSplat(a, _) => Self::send(a, quote!(#rt::sum_vec(__d))),
+            Op::VecSplat(a, _) => self.send_last(a, quote!(#rt::sum_vec(__d))),
             Op::Call {
                 pull, args, span, ..
             } => {
@@ -570,7 +568,61 @@ impl Gen {
                 }
             }
         };
-        quote!(let __d = #d; #body)
+        match d {
+            Some(d) => quote!(let __d = #d; #body),
+            None => body,
+        }
+    }
+
+    /// Deliver a rule's value to an operand as the last thing a reverse step does: to a
+    /// temporary, whose reverse comes next, as `__d` itself.
+    fn send_last(&self, a: &Atom, value: TokenStream) -> TokenStream {
+        match &a.kind {
+            AtomKind::Temp(id) => {
+                self.passthrough.borrow_mut().insert(*id);
+                quote!(let __d = #value;)
+            }
+            _ => Self::send(a, value),
+        }
+    }
+
+    /// The sends of a two-operand rule (`None` for an inactive operand), the temporary
+    /// computed last going last: its reverse comes next and reads `__d`.
+    fn send_two(
+        &self,
+        a: Option<(&Atom, TokenStream)>,
+        b: Option<(&Atom, TokenStream)>,
+    ) -> TokenStream {
+        let temp = |x: &Option<(&Atom, TokenStream)>| match x {
+            Some((
+                Atom {
+                    kind: AtomKind::Temp(id),
+                    ..
+                },
+                _,
+            )) => Some(*id),
+            _ => None,
+        };
+        let (first, last) = match (temp(&a), temp(&b)) {
+            (Some(ia), Some(ib)) if ia > ib => (b, a),
+            (Some(_), None) => (b, a),
+            _ => (a, b),
+        };
+        let first = first.map(|(x, v)| Self::send(x, v));
+        let last = last.map(|(x, v)| self.send_last(x, v));
+        quote!(#first #last)
+    }
+
+    /// Deliver `__d` itself to an operand: to a temporary, by leaving it in `__d` for the
+    /// temporary's reverse, which comes next.
+    fn send_d(&self, a: &Atom) -> TokenStream {
+        match &a.kind {
+            AtomKind::Temp(id) => {
+                self.passthrough.borrow_mut().insert(*id);
+                TokenStream::new()
+            }
+            _ => Self::send(a, quote!(__d)),
+        }
     }
 
     // ------------------------------------------------------------ statements
@@ -820,13 +872,14 @@ impl Gen {
             } => match init {
                 Some(op) => {
                     let d = format_ident!("d_{}", name);
-                    self.op_rev(op, *site, quote!(#d))
+                    self.op_rev(op, *site, Some(quote!(#d)))
                 }
                 None => TokenStream::new(),
             },
             Stmt::Temp { id, op, site } => {
                 let d = format_ident!("__dt{}", id);
-                self.op_rev(op, *site, quote!(#d))
+                let from = (!self.passthrough.borrow().contains(id)).then(|| quote!(#d));
+                self.op_rev(op, *site, from)
             }
             Stmt::Assign {
                 place,
@@ -840,7 +893,7 @@ impl Gen {
                 let adj = Self::adj_ref(place);
                 let body = match op {
                     None => {
-                        let s = Self::send(value, quote!(__d));
+                        let s = self.send_d(value);
                         quote!(let __d = #rt::take(#adj); #s)
                     }
                     Some(k @ (BinKind::Add | BinKind::Sub)) => {

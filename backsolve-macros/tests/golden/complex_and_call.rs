@@ -75,14 +75,7 @@ fn t_pullback(
             let __k3 = __iv;
             let mut d_u = ::backsolve_core::__rt::zero(&__tape6.pop());
             let __d = ::backsolve_core::__rt::take(&mut d_g);
-            let __dt11 = __d;
-            let __d = __dt11;
             let (__ra, __rb) = __tape12.pop();
-            let __dt9 = ::backsolve_core::__rt::mul_dr(
-                &__ra,
-                ::backsolve_core::__rt::w(&__rb),
-                &__d,
-            );
             ::backsolve_core::__rt::acc(
                 &mut d_g,
                 ::backsolve_core::__rt::mul_dl(
@@ -91,7 +84,11 @@ fn t_pullback(
                     &__d,
                 ),
             );
-            let __d = __dt9;
+            let __d = ::backsolve_core::__rt::mul_dr(
+                &__ra,
+                ::backsolve_core::__rt::w(&__rb),
+                &__d,
+            );
             ::backsolve_core::__rt::acc(
                 &mut d_u,
                 ::backsolve_core::__rt::sub_dr(

@@ -85,12 +85,11 @@ fn energy_pullback(
                     &__d,
                 ),
             );
-            let __dt15 = ::backsolve_core::__rt::mul_dl(
+            let __d = ::backsolve_core::__rt::mul_dl(
                 ::backsolve_core::__rt::w(&__ra),
                 &__rb,
                 &__d,
             );
-            let __d = __dt15;
             let (__ra, __rb) = __tape16.pop();
             ::backsolve_core::__rt::acc(
                 &mut d_s,
@@ -100,12 +99,11 @@ fn energy_pullback(
                     &__d,
                 ),
             );
-            let __dt13 = ::backsolve_core::__rt::mul_dl(
+            let __d = ::backsolve_core::__rt::mul_dl(
                 ::backsolve_core::__rt::w(&__ra),
                 &__rb,
                 &__d,
             );
-            let __d = __dt13;
             ::backsolve_core::__rt::acc(
                 &mut *d_k,
                 ::backsolve_core::__rt::mul_dr(
@@ -115,9 +113,8 @@ fn energy_pullback(
                 ),
             );
             let __d = d_s;
-            let __dt11 = ::backsolve_core::__rt::sub_dr(__w5a, __w5b, &__d);
             let __dt8 = ::backsolve_core::__rt::sub_dl(__w5a, __w5b, &__d);
-            let __d = __dt11;
+            let __d = ::backsolve_core::__rt::sub_dr(__w5a, __w5b, &__d);
             let __i10 = i - 1;
             ::backsolve_core::__rt::acc(
                 ::backsolve_core::__rt::at(&mut *d_x, __i10),

@@ -27,12 +27,11 @@ fn f_pullback(x: f64, y: f64, d_ret: f64, d_x: &mut f64, d_y: &mut f64) -> f64 {
         &mut *d_y,
         ::backsolve_core::__rt::add_dr(__w5a, ::backsolve_core::__rt::w(&(y)), &__d),
     );
-    let __dt2 = ::backsolve_core::__rt::add_dl(
+    let __d = ::backsolve_core::__rt::add_dl(
         __w5a,
         ::backsolve_core::__rt::w(&(y)),
         &__d,
     );
-    let __d = __dt2;
     let (__ra,) = __r3;
     ::backsolve_core::__rt::acc(&mut d_a, ::backsolve_core::__rt::d_sin(&__ra, &__d));
     let __d = d_a;

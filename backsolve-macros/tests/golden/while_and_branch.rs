@@ -52,16 +52,12 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
     for _ in 0..__r3 {
         if __tape4.pop() {
             let __d = ::backsolve_core::__rt::take(&mut d_x);
-            let __dt9 = __d;
-            let __d = __dt9;
-            let __dt7 = ::backsolve_core::__rt::mul_dr(&(0.5), __w10b, &__d);
-            let __d = __dt7;
-            let __dt5 = ::backsolve_core::__rt::add_dr(__w8a, __w8b, &__d);
+            let __d = ::backsolve_core::__rt::mul_dr(&(0.5), __w10b, &__d);
             ::backsolve_core::__rt::acc(
                 &mut d_x,
                 ::backsolve_core::__rt::add_dl(__w8a, __w8b, &__d),
             );
-            let __d = __dt5;
+            let __d = ::backsolve_core::__rt::add_dr(__w8a, __w8b, &__d);
             let (__rb,) = __tape6.pop();
             ::backsolve_core::__rt::acc(
                 &mut d_x,
@@ -73,8 +69,6 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
             );
         } else {
             let __d = ::backsolve_core::__rt::take(&mut d_x);
-            let __dt12 = __d;
-            let __d = __dt12;
             ::backsolve_core::__rt::acc(
                 &mut d_x,
                 ::backsolve_core::__rt::neg_d(__w13a, &__d),
