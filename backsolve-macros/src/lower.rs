@@ -25,6 +25,9 @@ enum Target {
 struct LoopFlags {
     brk: Ident,
     cont: Ident,
+    /// Whether any code reads or sets the flags; a loop without `break`, `continue` or a
+    /// guarded `return` declares none.
+    used: std::cell::Cell<bool>,
 }
 
 /// The lowering state of one function.
@@ -124,6 +127,7 @@ impl<'a> Lower<'a> {
     fn guard_condition(&self) -> TokenStream {
         let mut flags = Vec::new();
         if let Some(l) = self.loops.last() {
+            l.used.set(true);
             let (b, c) = (&l.brk, &l.cont);
             flags.push(quote!(#b));
             flags.push(quote!(#c));
@@ -399,6 +403,7 @@ impl<'a> Lower<'a> {
                 }
                 match self.loops.last() {
                     Some(l) => {
+                        l.used.set(true);
                         let f = &l.brk;
                         out.push(Stmt::Plain(quote!(#f = true;)));
                         self.exit_loop = true;
@@ -415,6 +420,7 @@ impl<'a> Lower<'a> {
                 }
                 match self.loops.last() {
                     Some(l) => {
+                        l.used.set(true);
                         let f = &l.cont;
                         out.push(Stmt::Plain(quote!(#f = true;)));
                         self.exit_loop = true;
@@ -703,24 +709,31 @@ impl<'a> Lower<'a> {
         let flags = LoopFlags {
             brk: format_ident!("__brk{}", n),
             cont: format_ident!("__cont{}", n),
+            used: Default::default(),
         };
         let (brk, cont) = (flags.brk.clone(), flags.cont.clone());
-        out.push(Stmt::Plain(quote!(let mut #brk = false;)));
         let site = self.site();
         let saved_exit = self.exit_loop;
         self.loops.push(flags);
-        let mut stmts = vec![Stmt::Plain(quote!(let mut #cont = false;))];
-        stmts.extend(prefix);
         let inner = self.nested(|this| this.lower_stmts(&body.stmts, Target::None));
-        stmts.extend(inner);
-        let stop = if self.early_return {
-            quote!(if #brk || __returned { break; })
-        } else {
-            quote!(if #brk { break; })
-        };
-        stmts.push(Stmt::Plain(stop));
-        self.loops.pop();
+        let used = self.loops.pop().is_some_and(|l| l.used.get());
         self.exit_loop = saved_exit;
+        let mut stmts = Vec::new();
+        if used {
+            out.push(Stmt::Plain(quote!(let mut #brk = false;)));
+            stmts.push(Stmt::Plain(quote!(let mut #cont = false;)));
+        }
+        stmts.extend(prefix);
+        stmts.extend(inner);
+        let stop = match (used, self.early_return) {
+            (true, true) => Some(quote!(if #brk || __returned { break; })),
+            (true, false) => Some(quote!(if #brk { break; })),
+            (false, true) => Some(quote!(if __returned {
+                break;
+            })),
+            (false, false) => None,
+        };
+        stmts.extend(stop.map(Stmt::Plain));
         out.push(Stmt::Loop {
             header,
             body: stmts,

@@ -24,13 +24,11 @@ fn t_pullback(
     let __c2 = c64::new(1.0, 0.0);
     let mut g = __c2;
     let __r1 = ::backsolve_core::__rt::shape(&g);
-    let mut __brk7 = false;
     let mut __n8: usize = 0;
     let mut __last8 = 0;
     for __k3 in 0..(v).len() {
         __n8 += 1;
         __last8 = __k3;
-        let mut __cont7 = false;
         let __i4 = __k3;
         let u = v[__i4];
         __tape6.push(::backsolve_core::__rt::shape(&u));
@@ -40,9 +38,6 @@ fn t_pullback(
             .push((::backsolve_core::__rt::rec(&g), ::backsolve_core::__rt::rec(&__t9)));
         let __t11 = g * __t9;
         g = __t11;
-        if __brk7 {
-            break;
-        }
     }
     let __r8 = (__n8, __last8);
     let __r15 = (::backsolve_core::__rt::rec(&g),);

@@ -16,9 +16,7 @@ fn t_jvp(v: &[f64], e: c64, d_v: &[f64], d_e: c64) -> (f64, f64) {
     let __c2 = c64::new(1.0, 0.0);
     let mut g = __c2;
     let mut d_g = ::backsolve_core::__rt::zero_tangent(&g);
-    let mut __brk7 = false;
     for __k3 in 0..(v).len() {
-        let mut __cont7 = false;
         let __i4 = __k3;
         let u = v[__i4];
         let d_u = d_v[__i4];
@@ -28,9 +26,6 @@ fn t_jvp(v: &[f64], e: c64, d_v: &[f64], d_e: c64) -> (f64, f64) {
         let __dt11 = d_g * __t9 + g * __dt9;
         g = __t11;
         d_g = ::backsolve_core::__rt::lift_like(&g, __dt11);
-        if __brk7 {
-            break;
-        }
     }
     let __t14 = g.norm_sqr();
     let __dt14 = ::backsolve_core::__rt::t_norm_sqr(

@@ -28,13 +28,11 @@ fn energy_pullback(
     let mut e = 0.0;
     let __r1 = ::backsolve_core::__rt::shape(&e);
     let __lo2 = 1;
-    let mut __brk3 = false;
     let mut __n4: usize = 0;
     let mut __last4 = __lo2;
     for i in __lo2..x.len() {
         __n4 += 1;
         __last4 = i;
-        let mut __cont3 = false;
         let __i7 = i;
         let __t8 = x[__i7];
         let __i10 = i - 1;
@@ -59,9 +57,6 @@ fn energy_pullback(
         __w19p = ::backsolve_core::__rt::w(&e);
         __w19v = ::backsolve_core::__rt::w(&__t17);
         e += __t17;
-        if __brk3 {
-            break;
-        }
     }
     let __r4 = (__n4, __last4);
     let __ret = e;

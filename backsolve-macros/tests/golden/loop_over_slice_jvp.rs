@@ -16,9 +16,7 @@ fn energy_jvp(x: &[f64], k: f64, d_x: &[f64], d_k: f64) -> (f64, f64) {
     let mut e = 0.0;
     let mut d_e = ::backsolve_core::__rt::zero_tangent(&e);
     let __lo2 = 1;
-    let mut __brk3 = false;
     for i in __lo2..x.len() {
-        let mut __cont3 = false;
         let __i7 = i;
         let __t8 = x[__i7];
         let __dt8 = d_x[__i7];
@@ -35,9 +33,6 @@ fn energy_jvp(x: &[f64], k: f64, d_x: &[f64], d_k: f64) -> (f64, f64) {
         let __dt17 = __dt15 * s + __t15 * d_s;
         e += __t17;
         d_e += __dt17;
-        if __brk3 {
-            break;
-        }
     }
     let __ret = (e, d_e);
     __ret

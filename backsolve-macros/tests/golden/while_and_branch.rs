@@ -20,11 +20,9 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
     let mut __w8b = ::core::marker::PhantomData;
     let mut x = a;
     let __r1 = ::backsolve_core::__rt::shape(&x);
-    let mut __brk2 = false;
     let mut __n3: usize = 0;
     while (x * x - a).abs() > 1e-12 {
         __n3 += 1;
-        let mut __cont2 = false;
         let __c4: bool = x > 0.0;
         __tape4.push(__c4);
         if __c4 {
@@ -40,9 +38,6 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
             __w13a = ::backsolve_core::__rt::w(&x);
             let __t12 = -x;
             x = __t12;
-        }
-        if __brk2 {
-            break;
         }
     }
     let __r3 = __n3;

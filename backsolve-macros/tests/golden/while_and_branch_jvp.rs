@@ -14,9 +14,7 @@ fn newton_jvp(a: f64, d_a: f64) -> (f64, f64) {
     ::backsolve_core::__rt::assert_differentiable_param::<f64>();
     let mut x = a;
     let mut d_x = d_a;
-    let mut __brk2 = false;
     while (x * x - a).abs() > 1e-12 {
-        let mut __cont2 = false;
         if x > 0.0 {
             let __t5 = a / x;
             let __dt5 = (d_a - __t5 * d_x) / x;
@@ -31,9 +29,6 @@ fn newton_jvp(a: f64, d_a: f64) -> (f64, f64) {
             let __dt12 = -d_x;
             x = __t12;
             d_x = ::backsolve_core::__rt::lift_like(&x, __dt12);
-        }
-        if __brk2 {
-            break;
         }
     }
     let __ret = (x, d_x);
