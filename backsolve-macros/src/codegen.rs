@@ -634,11 +634,12 @@ impl Gen {
 
     fn fwd_stmt(&self, s: &Stmt) -> TokenStream {
         let rt = rt();
-        if s.is_plain() && !matches!(s, Stmt::Plain(_)) {
+        if s.is_plain() && !matches!(s, Stmt::Plain(_) | Stmt::Source(_)) {
             return self.fwd_plain_compound(s);
         }
         match s {
             Stmt::Plain(ts) => ts.clone(),
+            Stmt::Source(text) => source_marker(text),
             Stmt::Let {
                 name,
                 mutable,
@@ -854,9 +855,20 @@ impl Gen {
                 out.extend(quote!(let mut #d = #rt::zero(&#r);));
             }
         }
+        // Each source statement's marker above the adjoint code of the IR it produced.
+        let mut pending = TokenStream::new();
         for s in stmts.iter().rev() {
-            out.extend(self.rev_stmt(s));
+            match s {
+                Stmt::Source(text) => {
+                    if !pending.is_empty() {
+                        out.extend(source_marker(&format!("adjoint of: {text}")));
+                        out.extend(std::mem::take(&mut pending));
+                    }
+                }
+                _ => pending.extend(self.rev_stmt(s)),
+            }
         }
+        out.extend(pending);
         out
     }
 
@@ -866,7 +878,7 @@ impl Gen {
             return TokenStream::new();
         }
         match s {
-            Stmt::Plain(_) | Stmt::RecordShape { .. } => TokenStream::new(),
+            Stmt::Plain(_) | Stmt::Source(_) | Stmt::RecordShape { .. } => TokenStream::new(),
             Stmt::Let {
                 name, init, site, ..
             } => match init {
@@ -906,10 +918,19 @@ impl Gen {
                         } else {
                             quote!(#rt::sub_dr)
                         };
-                        let s = Self::send(value, quote!(__dv));
-                        quote! {
-                            let __dv = #rule(#wp, #wv, &*#adj);
-                            #s
+                        match value.kind {
+                            // Read before any store: `__dv` when the value is a variable (it may
+                            // be the place itself), `__d` for the temporary whose reverse is next.
+                            AtomKind::Temp(_) => {
+                                self.send_last(value, quote!(#rule(#wp, #wv, &*#adj)))
+                            }
+                            _ => {
+                                let s = Self::send(value, quote!(__dv));
+                                quote! {
+                                    let __dv = #rule(#wp, #wv, &*#adj);
+                                    #s
+                                }
+                            }
                         }
                     }
                     Some(k @ (BinKind::Mul | BinKind::Div)) => {

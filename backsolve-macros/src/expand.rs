@@ -251,6 +251,32 @@ pub fn expand_differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
 
 /// Pretty-print generated items (for `debug`, docs and golden tests).
 pub fn pretty(ts: &TokenStream) -> String {
+    comments_from_markers(&unparse(ts))
+}
+
+/// The source markers of generated code (`const _: &str = "..";`) as `// ..` comments.
+fn comments_from_markers(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    for line in code.lines() {
+        let trimmed = line.trim_start();
+        let text = trimmed
+            .strip_prefix("const _: &str = ")
+            .and_then(|t| t.strip_suffix(';'))
+            .and_then(|lit| syn::parse_str::<syn::LitStr>(lit).ok());
+        match text {
+            Some(lit) => {
+                out.push_str(&line[..line.len() - trimmed.len()]);
+                out.push_str("// ");
+                out.push_str(&lit.value());
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn unparse(ts: &TokenStream) -> String {
     match syn::parse2::<syn::File>(ts.clone()) {
         Ok(file) => prettyplease::unparse(&file),
         Err(_) => {

@@ -175,6 +175,11 @@ pub enum LoopHeader {
 #[allow(clippy::large_enum_variant)] // built once per function, never stored in bulk
 pub enum Stmt {
     Plain(TokenStream),
+    /// The source statement the following IR statements come from, as text: generated code
+    /// carries it as `const _: &str = "..";` (nothing at run time) and the pretty printer of
+    /// `debug` output and the golden snapshots turns it into a `// ..` comment, above the
+    /// statement's forward code and above its adjoint code.
+    Source(String),
     Let {
         name: Ident,
         mutable: bool,
@@ -227,7 +232,7 @@ impl Stmt {
     /// A statement with nothing to record and nothing to reverse.
     pub fn is_plain(&self) -> bool {
         match self {
-            Stmt::Plain(_) => true,
+            Stmt::Plain(_) | Stmt::Source(_) => true,
             Stmt::If { then, els, .. } => then.iter().chain(els).all(Stmt::is_plain),
             Stmt::Match { arms, .. } => arms.iter().flat_map(|a| &a.1).all(Stmt::is_plain),
             Stmt::Loop { body, .. } => body.iter().all(Stmt::is_plain),
@@ -235,4 +240,9 @@ impl Stmt {
             _ => false,
         }
     }
+}
+
+/// The marker a [`Stmt::Source`] becomes in generated code.
+pub fn source_marker(text: &str) -> TokenStream {
+    quote::quote!(const _: &str = #text;)
 }

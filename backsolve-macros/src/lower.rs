@@ -146,6 +146,7 @@ impl<'a> Lower<'a> {
             self.exit_loop = false;
             self.exit_ret = false;
             let is_tail = i + 1 == n && matches!(s, syn::Stmt::Expr(_, None));
+            out.push(Stmt::Source(crate::syntax::source_text(s)));
             match s {
                 syn::Stmt::Expr(e, None) if is_tail => self.lower_tail(e, &target, &mut out),
                 syn::Stmt::Expr(e, _) => self.lower_expr_stmt(e, &mut out),

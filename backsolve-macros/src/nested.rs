@@ -179,7 +179,7 @@ impl<'a> Nest<'a> {
 
     fn stmt(&self, s: &Stmt, depth: usize, out: &mut Vec<Stmt>) {
         match s {
-            Stmt::Plain(_) => out.push(s.clone()),
+            Stmt::Plain(_) | Stmt::Source(_) => out.push(s.clone()),
             Stmt::Let {
                 name,
                 mutable,

@@ -77,3 +77,61 @@ fn parse_base(e: &Expr) -> Option<(Expr, bool)> {
         _ => None,
     }
 }
+
+/// A statement as one line of source for the comments of generated code: a compound
+/// statement by its header (`for i in 1..x.len()`, `if x > 0.0`), anything else whole.
+pub fn source_text(s: &syn::Stmt) -> String {
+    use quote::ToTokens;
+    let empty = syn::Block {
+        brace_token: Default::default(),
+        stmts: vec![],
+    };
+    let header: Option<Expr> = match s {
+        syn::Stmt::Expr(e, _) => match strip_parens(e) {
+            Expr::ForLoop(f) => Some(Expr::ForLoop(syn::ExprForLoop {
+                body: empty,
+                ..f.clone()
+            })),
+            Expr::While(w) => Some(Expr::While(syn::ExprWhile {
+                body: empty,
+                ..w.clone()
+            })),
+            Expr::Loop(l) => Some(Expr::Loop(syn::ExprLoop {
+                body: empty,
+                ..l.clone()
+            })),
+            Expr::If(i) => Some(Expr::If(syn::ExprIf {
+                then_branch: empty,
+                else_branch: None,
+                ..i.clone()
+            })),
+            Expr::Match(m) => Some(Expr::Match(syn::ExprMatch {
+                arms: vec![],
+                ..m.clone()
+            })),
+            _ => None,
+        },
+        _ => None,
+    };
+    let stmt = match header {
+        Some(h) => syn::Stmt::Expr(h, None),
+        None => s.clone(),
+    };
+    let body = stmt.to_token_stream();
+    let text = match syn::parse2::<syn::File>(quote::quote!(fn f() { #body })) {
+        Ok(file) => {
+            let printed = prettyplease::unparse(&file);
+            let inner = printed
+                .trim()
+                .strip_prefix("fn f() {")
+                .and_then(|t| t.strip_suffix('}'))
+                .unwrap_or(&printed)
+                .to_string();
+            inner
+        }
+        Err(_) => body.to_string(),
+    };
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one_line = one_line.strip_suffix(" {}").unwrap_or(&one_line);
+    one_line.strip_suffix(" {}").unwrap_or(one_line).to_string()
+}

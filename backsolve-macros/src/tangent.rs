@@ -89,6 +89,7 @@ impl Tan {
         let rt = rt();
         match s {
             Stmt::Plain(ts) => ts.clone(),
+            Stmt::Source(text) => source_marker(text),
             Stmt::Let {
                 name,
                 mutable,

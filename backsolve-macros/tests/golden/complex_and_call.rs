@@ -21,9 +21,11 @@ fn t_pullback(
     let mut __tape6 = ::backsolve_core::__rt::Tape::new();
     let mut __tape12 = ::backsolve_core::__rt::Tape::new();
     let mut __w10b = ::core::marker::PhantomData;
+    // let mut g = c64::new(1.0, 0.0);
     let __c2 = c64::new(1.0, 0.0);
     let mut g = __c2;
     let __r1 = ::backsolve_core::__rt::shape(&g);
+    // for &u in v.iter()
     let mut __n8: usize = 0;
     let mut __last8 = 0;
     for __k3 in 0..(v).len() {
@@ -32,6 +34,7 @@ fn t_pullback(
         let __i4 = __k3;
         let u = v[__i4];
         __tape6.push(::backsolve_core::__rt::shape(&u));
+        // g = g * (e - u);
         __w10b = ::backsolve_core::__rt::w(&u);
         let __t9 = e - u;
         __tape12
@@ -40,6 +43,7 @@ fn t_pullback(
         g = __t11;
     }
     let __r8 = (__n8, __last8);
+    // weight(g.norm_sqr())
     let __r15 = (::backsolve_core::__rt::rec(&g),);
     let __t14 = g.norm_sqr();
     let __a17 = (::backsolve_core::__rt::rec(&__t14),);
@@ -48,6 +52,7 @@ fn t_pullback(
     let __t16 = __c17;
     let __ret = __t16;
     let mut d_g = ::backsolve_core::__rt::zero(&__r1);
+    // adjoint of: weight(g.norm_sqr())
     let __dt16 = __dret;
     let __d = __dt16;
     let ((__a0,), __x) = __r17;
@@ -63,12 +68,14 @@ fn t_pullback(
         &mut d_g,
         ::backsolve_core::__rt::d_norm_sqr(&__ra, &__d),
     );
+    // adjoint of: for &u in v.iter()
     {
         let (__n, __last) = __r8;
         let mut __iv = __last;
         for __k in 0..__n {
             let __k3 = __iv;
             let mut d_u = ::backsolve_core::__rt::zero(&__tape6.pop());
+            // adjoint of: g = g * (e - u);
             let __d = ::backsolve_core::__rt::take(&mut d_g);
             let (__ra, __rb) = __tape12.pop();
             ::backsolve_core::__rt::acc(
@@ -111,6 +118,7 @@ fn t_pullback(
             }
         }
     }
+    // adjoint of: let mut g = c64::new(1.0, 0.0);
     let __d = d_g;
     __ret
 }

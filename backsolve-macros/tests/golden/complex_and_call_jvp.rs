@@ -13,13 +13,16 @@ fn t_jvp(v: &[f64], e: c64, d_v: &[f64], d_e: c64) -> (f64, f64) {
     use ::backsolve_core::__rt::ScalarValue as _;
     ::backsolve_core::__rt::assert_differentiable_param::<&[f64]>();
     ::backsolve_core::__rt::assert_differentiable_param::<c64>();
+    // let mut g = c64::new(1.0, 0.0);
     let __c2 = c64::new(1.0, 0.0);
     let mut g = __c2;
     let mut d_g = ::backsolve_core::__rt::zero_tangent(&g);
+    // for &u in v.iter()
     for __k3 in 0..(v).len() {
         let __i4 = __k3;
         let u = v[__i4];
         let d_u = d_v[__i4];
+        // g = g * (e - u);
         let __t9 = e - u;
         let __dt9 = d_e - d_u;
         let __t11 = g * __t9;
@@ -27,6 +30,7 @@ fn t_jvp(v: &[f64], e: c64, d_v: &[f64], d_e: c64) -> (f64, f64) {
         g = __t11;
         d_g = ::backsolve_core::__rt::lift_like(&g, __dt11);
     }
+    // weight(g.norm_sqr())
     let __t14 = g.norm_sqr();
     let __dt14 = ::backsolve_core::__rt::t_norm_sqr(
         &(g).bs_scalar(),

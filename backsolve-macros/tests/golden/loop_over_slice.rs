@@ -25,14 +25,17 @@ fn energy_pullback(
     let mut __w19v = ::core::marker::PhantomData;
     let mut __w5a = ::core::marker::PhantomData;
     let mut __w5b = ::core::marker::PhantomData;
+    // let mut e = 0.0;
     let mut e = 0.0;
     let __r1 = ::backsolve_core::__rt::shape(&e);
+    // for i in 1..x.len()
     let __lo2 = 1;
     let mut __n4: usize = 0;
     let mut __last4 = __lo2;
     for i in __lo2..x.len() {
         __n4 += 1;
         __last4 = i;
+        // let s = x[i] - x[i - 1];
         let __i7 = i;
         let __t8 = x[__i7];
         let __i10 = i - 1;
@@ -41,6 +44,7 @@ fn energy_pullback(
         __w5b = ::backsolve_core::__rt::w(&__t11);
         let s = __t8 - __t11;
         __tape6.push(::backsolve_core::__rt::shape(&s));
+        // e += 0.5 * k * s * s;
         let __t13 = 0.5 * k;
         __tape16
             .push((
@@ -59,18 +63,20 @@ fn energy_pullback(
         e += __t17;
     }
     let __r4 = (__n4, __last4);
+    // e
     let __ret = e;
     let mut d_e = ::backsolve_core::__rt::zero(&__r1);
+    // adjoint of: e
     ::backsolve_core::__rt::acc(&mut d_e, __dret);
+    // adjoint of: for i in 1..x.len()
     {
         let (__n, __last) = __r4;
         let mut __iv = __last;
         for __k in 0..__n {
             let i = __iv;
             let mut d_s = ::backsolve_core::__rt::zero(&__tape6.pop());
-            let __dv = ::backsolve_core::__rt::add_dr(__w19p, __w19v, &*&mut d_e);
-            let __dt17 = __dv;
-            let __d = __dt17;
+            // adjoint of: e += 0.5 * k * s * s;
+            let __d = ::backsolve_core::__rt::add_dr(__w19p, __w19v, &*&mut d_e);
             let (__ra, __rb) = __tape18.pop();
             ::backsolve_core::__rt::acc(
                 &mut d_s,
@@ -107,6 +113,7 @@ fn energy_pullback(
                     &__d,
                 ),
             );
+            // adjoint of: let s = x[i] - x[i - 1];
             let __d = d_s;
             let __dt8 = ::backsolve_core::__rt::sub_dl(__w5a, __w5b, &__d);
             let __d = ::backsolve_core::__rt::sub_dr(__w5a, __w5b, &__d);
@@ -126,6 +133,7 @@ fn energy_pullback(
             }
         }
     }
+    // adjoint of: let mut e = 0.0;
     let __d = d_e;
     __ret
 }

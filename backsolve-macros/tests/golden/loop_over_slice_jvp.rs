@@ -13,10 +13,13 @@ fn energy_jvp(x: &[f64], k: f64, d_x: &[f64], d_k: f64) -> (f64, f64) {
     use ::backsolve_core::__rt::ScalarValue as _;
     ::backsolve_core::__rt::assert_differentiable_param::<&[f64]>();
     ::backsolve_core::__rt::assert_differentiable_param::<f64>();
+    // let mut e = 0.0;
     let mut e = 0.0;
     let mut d_e = ::backsolve_core::__rt::zero_tangent(&e);
+    // for i in 1..x.len()
     let __lo2 = 1;
     for i in __lo2..x.len() {
+        // let s = x[i] - x[i - 1];
         let __i7 = i;
         let __t8 = x[__i7];
         let __dt8 = d_x[__i7];
@@ -25,6 +28,7 @@ fn energy_jvp(x: &[f64], k: f64, d_x: &[f64], d_k: f64) -> (f64, f64) {
         let __dt11 = d_x[__i10];
         let s = __t8 - __t11;
         let d_s = __dt8 - __dt11;
+        // e += 0.5 * k * s * s;
         let __t13 = 0.5 * k;
         let __dt13 = 0.5 * d_k;
         let __t15 = __t13 * s;
@@ -34,6 +38,7 @@ fn energy_jvp(x: &[f64], k: f64, d_x: &[f64], d_k: f64) -> (f64, f64) {
         e += __t17;
         d_e += __dt17;
     }
+    // e
     let __ret = (e, d_e);
     __ret
 }

@@ -13,14 +13,17 @@ fn f_pullback(x: f64, y: f64, d_ret: f64, d_x: &mut f64, d_y: &mut f64) -> f64 {
     use ::backsolve_core::__rt::RecRef as _;
     let __dret = ::backsolve_core::__rt::ret(d_ret);
     let mut __w5a = ::core::marker::PhantomData;
+    // let a = x * y;
     let a = x * y;
     let __r1 = ::backsolve_core::__rt::shape(&a);
+    // a.sin() + y
     let __r3 = (::backsolve_core::__rt::rec(&a),);
     let __t2 = a.sin();
     __w5a = ::backsolve_core::__rt::w(&__t2);
     let __t4 = __t2 + y;
     let __ret = __t4;
     let mut d_a = ::backsolve_core::__rt::zero(&__r1);
+    // adjoint of: a.sin() + y
     let __dt4 = __dret;
     let __d = __dt4;
     ::backsolve_core::__rt::acc(
@@ -34,6 +37,7 @@ fn f_pullback(x: f64, y: f64, d_ret: f64, d_x: &mut f64, d_y: &mut f64) -> f64 {
     );
     let (__ra,) = __r3;
     ::backsolve_core::__rt::acc(&mut d_a, ::backsolve_core::__rt::d_sin(&__ra, &__d));
+    // adjoint of: let a = x * y;
     let __d = d_a;
     ::backsolve_core::__rt::acc(
         &mut *d_y,

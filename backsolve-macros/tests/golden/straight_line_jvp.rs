@@ -13,8 +13,10 @@ fn f_jvp(x: f64, y: f64, d_x: f64, d_y: f64) -> (f64, f64) {
     use ::backsolve_core::__rt::ScalarValue as _;
     ::backsolve_core::__rt::assert_differentiable_param::<f64>();
     ::backsolve_core::__rt::assert_differentiable_param::<f64>();
+    // let a = x * y;
     let a = x * y;
     let d_a = d_x * y + x * d_y;
+    // a.sin() + y
     let __t2 = a.sin();
     let __dt2 = ::backsolve_core::__rt::t_sin(&(a).bs_scalar(), &(d_a).bs_scalar());
     let __t4 = __t2 + y;

@@ -18,14 +18,18 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
     let mut __w13a = ::core::marker::PhantomData;
     let mut __w8a = ::core::marker::PhantomData;
     let mut __w8b = ::core::marker::PhantomData;
+    // let mut x = a;
     let mut x = a;
     let __r1 = ::backsolve_core::__rt::shape(&x);
+    // while (x * x - a).abs() > 1e-12
     let mut __n3: usize = 0;
     while (x * x - a).abs() > 1e-12 {
         __n3 += 1;
+        // if x > 0.0
         let __c4: bool = x > 0.0;
         __tape4.push(__c4);
         if __c4 {
+            // x = 0.5 * (x + a / x);
             __tape6.push((::backsolve_core::__rt::rec(&x),));
             let __t5 = a / x;
             __w8a = ::backsolve_core::__rt::w(&x);
@@ -35,17 +39,23 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
             let __t9 = 0.5 * __t7;
             x = __t9;
         } else {
+            // x = -x;
             __w13a = ::backsolve_core::__rt::w(&x);
             let __t12 = -x;
             x = __t12;
         }
     }
     let __r3 = __n3;
+    // x
     let __ret = x;
     let mut d_x = ::backsolve_core::__rt::zero(&__r1);
+    // adjoint of: x
     ::backsolve_core::__rt::acc(&mut d_x, __dret);
+    // adjoint of: while (x * x - a).abs() > 1e-12
     for _ in 0..__r3 {
+        // adjoint of: if x > 0.0
         if __tape4.pop() {
+            // adjoint of: x = 0.5 * (x + a / x);
             let __d = ::backsolve_core::__rt::take(&mut d_x);
             let __d = ::backsolve_core::__rt::mul_dr(&(0.5), __w10b, &__d);
             ::backsolve_core::__rt::acc(
@@ -63,6 +73,7 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
                 ::backsolve_core::__rt::div_dl((&a).rec_ref(), &__rb, &__d),
             );
         } else {
+            // adjoint of: x = -x;
             let __d = ::backsolve_core::__rt::take(&mut d_x);
             ::backsolve_core::__rt::acc(
                 &mut d_x,
@@ -70,6 +81,7 @@ fn newton_pullback(a: f64, d_ret: f64, d_a: &mut f64) -> f64 {
             );
         }
     }
+    // adjoint of: let mut x = a;
     let __d = d_x;
     ::backsolve_core::__rt::acc(&mut *d_a, __d);
     __ret

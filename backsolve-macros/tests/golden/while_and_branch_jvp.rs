@@ -12,10 +12,14 @@
 fn newton_jvp(a: f64, d_a: f64) -> (f64, f64) {
     use ::backsolve_core::__rt::ScalarValue as _;
     ::backsolve_core::__rt::assert_differentiable_param::<f64>();
+    // let mut x = a;
     let mut x = a;
     let mut d_x = d_a;
+    // while (x * x - a).abs() > 1e-12
     while (x * x - a).abs() > 1e-12 {
+        // if x > 0.0
         if x > 0.0 {
+            // x = 0.5 * (x + a / x);
             let __t5 = a / x;
             let __dt5 = (d_a - __t5 * d_x) / x;
             let __t7 = x + __t5;
@@ -25,12 +29,14 @@ fn newton_jvp(a: f64, d_a: f64) -> (f64, f64) {
             x = __t9;
             d_x = ::backsolve_core::__rt::lift_like(&x, __dt9);
         } else {
+            // x = -x;
             let __t12 = -x;
             let __dt12 = -d_x;
             x = __t12;
             d_x = ::backsolve_core::__rt::lift_like(&x, __dt12);
         }
     }
+    // x
     let __ret = (x, d_x);
     __ret
 }
