@@ -6,6 +6,10 @@
 
 #![warn(missing_docs)]
 
+// The network blocks are written with the macro, whose generated code names this crate.
+#[cfg(feature = "nn")]
+extern crate self as backsolve_core;
+
 pub mod adjoint;
 pub mod differentiable;
 pub mod gradcheck;
@@ -14,6 +18,8 @@ pub mod inverse;
 pub mod linalg;
 #[cfg(feature = "faer")]
 pub mod matrix;
+#[cfg(feature = "nn")]
+pub mod nn;
 pub mod rules;
 pub mod tangent;
 pub mod tape;
