@@ -9,7 +9,8 @@
 //! - solvers: [`tikhonov`] (with the L-curve, generalized cross-validation and the discrepancy
 //!   principle), [`landweber`] (preconditioned Landweber / iterated Tikhonov, plain and
 //!   non-negative, differentiable through its iterations), [`maxent`] (maximum entropy) and
-//!   [`backsolution`] (gradient descent through the generated forward model).
+//!   [`backsolution`] (gradient descent through the generated forward model);
+//! - learned solvers: [`learned`] (the rRIM, an FCN and a CNN on `backsolve::nn` blocks).
 //!
 //! Units: meV for `ω`, `Ω` and `kB T`; the glue function is dimensionless, `1/τ` in meV.
 
@@ -22,6 +23,7 @@ pub mod compare;
 pub mod data;
 pub mod kernel;
 pub mod landweber;
+pub mod learned;
 pub mod maxent;
 pub mod tikhonov;
 

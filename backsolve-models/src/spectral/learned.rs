@@ -1,0 +1,210 @@
+//! The learned solvers of the optical-spectrum seed: the regularized recurrent inference
+//! machine (rRIM) and the two baselines it is compared with, a fully connected network (FCN)
+//! and a convolutional network (CNN), built from `backsolve::nn` blocks and differentiated by
+//! the macro (backpropagation through time for the rRIM).
+//!
+//! **rRIM.** From `x_0`, `N_t` steps of `x_{t+1} = x_t + g_φ(x_t, ∇_t, s_t)` with the gradient
+//! of the preconditioned Landweber iteration `∇_t = P (y − A x_t)`, `P = (AᵀA + h I)⁻¹ Aᵀ` (see
+//! [`preconditioner`](super::landweber::preconditioner)), written here as `∇_t = b − C x_t`
+//! with `b = P y` (per sample) and `C = P A` (per operator), both computed once. The update
+//! network: a GRU cell whose input is `[x_t ; ∇_t]` (`2n`) and whose state is the latent
+//! memory `s_t` (`n_latent`, zero at `t = 0`), then a dense layer from `s_{t+1}` to the step
+//! `g_t` (`n`). Loss `Σ_{t=1}^{N_t} w_t ‖x_t − x‖² / n` with `w_t = 1`.
+//!
+//! **FCN.** `y/300 → dense(m, h) → tanh → dense(h, h) → tanh → dense(h, n)`, mean squared error.
+//!
+//! **CNN.** `y/300` as one channel of length `m` → conv1d(1 → c, kernel 5, stride 2, padding 2)
+//! → tanh → conv1d(c → c, kernel 5, stride 2, padding 2) → tanh → flatten → dense(→ n), mean
+//! squared error.
+
+use super::landweber::DATA_SCALE;
+use backsolve_core::nn::{self, Conv1d, Dense, GruCell, Init};
+use backsolve_core::SplitMix64;
+use backsolve_macros::{differentiable, Differentiable};
+
+/// The rRIM's update network and its number of steps.
+#[derive(Clone, Debug, PartialEq, Differentiable)]
+pub struct Rrim {
+    /// GRU from `[x_t ; ∇_t]` to the latent memory.
+    pub cell: GruCell,
+    /// Dense layer from the memory to the step `g_t`.
+    pub out: Dense,
+    /// `N_t`.
+    #[differentiable(skip)]
+    pub steps: usize,
+}
+
+impl Rrim {
+    /// An rRIM for glue functions of `n` points, a latent memory of `n_latent`, `steps` steps,
+    /// with seeded Glorot weights; the output layer starts small so the first steps follow the
+    /// Landweber direction the input carries rather than noise.
+    pub fn new(n: usize, n_latent: usize, steps: usize, rng: &mut SplitMix64) -> Self {
+        let cell = GruCell::new(2 * n, n_latent, Init::Glorot, rng);
+        let mut out = Dense::new(n_latent, n, Init::Glorot, rng);
+        out.w.iter_mut().for_each(|w| *w *= 0.1);
+        Rrim { cell, out, steps }
+    }
+
+    /// The number of trainable parameters.
+    pub fn n_params(&self) -> usize {
+        self.cell.n_params() + self.out.n_params()
+    }
+}
+
+/// The accumulated loss `Σ_t ‖x_t − x‖² / n` of the rRIM from `x0` for one sample with
+/// `b = P y` and the operator's `C = P A` (`n x n`, row-major).
+#[differentiable(wrt(net))]
+pub fn rrim_loss(net: &Rrim, c: &[f64], b: &[f64], x0: &[f64], x_true: &[f64]) -> f64 {
+    let n = x0.len();
+    let mut x = x0.to_vec();
+    let mut s = vec![0.0; net.cell.n_hidden];
+    let mut loss = 0.0;
+    for _t in 0..net.steps {
+        let mut u = vec![0.0; 2 * n];
+        for j in 0..n {
+            let mut cx = 0.0;
+            for k in 0..n {
+                cx += c[j * n + k] * x[k];
+            }
+            u[j] = x[j];
+            u[n + j] = b[j] - cx;
+        }
+        s = nn::gru_cell(&net.cell, &u, &s);
+        let g = nn::dense(&net.out, &s);
+        for j in 0..n {
+            x[j] += g[j];
+            let e = x[j] - x_true[j];
+            loss += e * e;
+        }
+    }
+    loss / n as f64
+}
+
+/// The rRIM's estimates `x_1, ..., x_{N_t}` from `x0` (what the loss compares with the truth).
+pub fn rrim_estimates(net: &Rrim, c: &[f64], b: &[f64], x0: &[f64]) -> Vec<Vec<f64>> {
+    let n = x0.len();
+    let mut x = x0.to_vec();
+    let mut s = vec![0.0; net.cell.n_hidden];
+    let mut out = Vec::with_capacity(net.steps);
+    for _ in 0..net.steps {
+        let mut u = vec![0.0; 2 * n];
+        for j in 0..n {
+            let cx: f64 = (0..n).map(|k| c[j * n + k] * x[k]).sum();
+            u[j] = x[j];
+            u[n + j] = b[j] - cx;
+        }
+        s = nn::gru_cell(&net.cell, &u, &s);
+        let g = nn::dense(&net.out, &s);
+        x.iter_mut().zip(&g).for_each(|(x, g)| *x += g);
+        out.push(x.clone());
+    }
+    out
+}
+
+/// The fully connected baseline.
+#[derive(Clone, Debug, PartialEq, Differentiable)]
+pub struct Fcn {
+    /// `m → h`.
+    pub l1: Dense,
+    /// `h → h`.
+    pub l2: Dense,
+    /// `h → n`.
+    pub l3: Dense,
+}
+
+impl Fcn {
+    /// An FCN from `m` data points to `n` glue points with `hidden` units per layer.
+    pub fn new(m: usize, n: usize, hidden: usize, rng: &mut SplitMix64) -> Self {
+        Fcn {
+            l1: Dense::new(m, hidden, Init::Glorot, rng),
+            l2: Dense::new(hidden, hidden, Init::Glorot, rng),
+            l3: Dense::new(hidden, n, Init::Glorot, rng),
+        }
+    }
+
+    /// The number of trainable parameters.
+    pub fn n_params(&self) -> usize {
+        self.l1.n_params() + self.l2.n_params() + self.l3.n_params()
+    }
+}
+
+/// The FCN's estimate from unscaled data `y` (meV).
+#[differentiable(wrt(net))]
+pub fn fcn_predict(net: &Fcn, y: &[f64]) -> Vec<f64> {
+    let mut v = vec![0.0; y.len()];
+    for i in 0..y.len() {
+        v[i] = y[i] / DATA_SCALE;
+    }
+    let a = nn::tanh(&nn::dense(&net.l1, &v));
+    let b = nn::tanh(&nn::dense(&net.l2, &a));
+    nn::dense(&net.l3, &b)
+}
+
+/// The FCN's mean squared error on one sample.
+#[differentiable(wrt(net))]
+pub fn fcn_loss(net: &Fcn, y: &[f64], x_true: &[f64]) -> f64 {
+    let x = fcn_predict(net, y);
+    squared_error(&x, x_true)
+}
+
+/// The convolutional baseline.
+#[derive(Clone, Debug, PartialEq, Differentiable)]
+pub struct Cnn {
+    /// `1 → c` channels, kernel 5, stride 2, padding 2.
+    pub c1: Conv1d,
+    /// `c → c` channels, kernel 5, stride 2, padding 2.
+    pub c2: Conv1d,
+    /// Flattened features `→ n`.
+    pub head: Dense,
+}
+
+impl Cnn {
+    /// A CNN from `m` data points to `n` glue points with `channels` feature channels.
+    pub fn new(m: usize, n: usize, channels: usize, rng: &mut SplitMix64) -> Self {
+        let c1 = Conv1d::new(1, channels, 5, 2, 2, Init::Glorot, rng);
+        let c2 = Conv1d::new(channels, channels, 5, 2, 2, Init::Glorot, rng);
+        let l1 = c1
+            .output_len(m)
+            .expect("the data are longer than the kernel");
+        let l2 = c2
+            .output_len(l1)
+            .expect("the features are longer than the kernel");
+        let head = Dense::new(channels * l2, n, Init::Glorot, rng);
+        Cnn { c1, c2, head }
+    }
+
+    /// The number of trainable parameters.
+    pub fn n_params(&self) -> usize {
+        self.c1.n_params() + self.c2.n_params() + self.head.n_params()
+    }
+}
+
+/// The CNN's estimate from unscaled data `y` (meV).
+#[differentiable(wrt(net))]
+pub fn cnn_predict(net: &Cnn, y: &[f64]) -> Vec<f64> {
+    let mut v = vec![0.0; y.len()];
+    for i in 0..y.len() {
+        v[i] = y[i] / DATA_SCALE;
+    }
+    let a = nn::tanh(&nn::conv1d(&net.c1, &v));
+    let b = nn::tanh(&nn::conv1d(&net.c2, &a));
+    nn::dense(&net.head, &b)
+}
+
+/// The CNN's mean squared error on one sample.
+#[differentiable(wrt(net))]
+pub fn cnn_loss(net: &Cnn, y: &[f64], x_true: &[f64]) -> f64 {
+    let x = cnn_predict(net, y);
+    squared_error(&x, x_true)
+}
+
+/// `‖x − x_true‖² / n`.
+#[differentiable(wrt(x))]
+pub fn squared_error(x: &[f64], x_true: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let e = x[i] - x_true[i];
+        s += e * e;
+    }
+    s / x.len() as f64
+}
