@@ -4,7 +4,9 @@
 //!
 //! The kit every model plugs into: [`Embedding`]s map the optimizer's vector to a model's
 //! parameters (fixed entries, windows, positivity), [`LeastSquares`] fits a [`PointModel`]'s
-//! values at many independent points in parallel with a bit-deterministic sum.
+//! values at many independent points in parallel with a bit-deterministic sum, and [`train`]
+//! trains a [`Learner`] on samples (minibatch Adam, early stopping, bit-identical at any thread
+//! count).
 //!
 //! Parameters are a flat `&[f64]` (use [`crate::Differentiable::to_reals`] and `read_reals` for
 //! structured ones). Everything is deterministic given a seed.
@@ -13,11 +15,13 @@ mod costs;
 mod embed;
 mod optimize;
 mod pointwise;
+mod train;
 
 pub use costs::*;
 pub use embed::*;
 pub use optimize::*;
 pub use pointwise::*;
+pub use train::*;
 
 /// Something to minimize: a value and its gradient at a point.
 pub trait Objective {
