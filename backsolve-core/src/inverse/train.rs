@@ -236,10 +236,11 @@ fn adam_step(state: &mut TrainState, grad: &[f64], lr: f64) {
     state.steps += 1;
     let t = state.steps as i32;
     let (c1, c2) = (1.0 - B1.powi(t), 1.0 - B2.powi(t));
-    for i in 0..grad.len() {
-        state.m[i] = B1 * state.m[i] + (1.0 - B1) * grad[i];
-        state.v[i] = B2 * state.v[i] + (1.0 - B2) * grad[i] * grad[i];
-        state.params[i] -= lr * (state.m[i] / c1) / ((state.v[i] / c2).sqrt() + 1e-8);
+    let moments = state.m.iter_mut().zip(state.v.iter_mut());
+    for ((p, (m, v)), g) in state.params.iter_mut().zip(moments).zip(grad) {
+        *m = B1 * *m + (1.0 - B1) * g;
+        *v = B2 * *v + (1.0 - B2) * g * g;
+        *p -= lr * (*m / c1) / ((*v / c2).sqrt() + 1e-8);
     }
 }
 
