@@ -208,3 +208,188 @@ pub fn squared_error(x: &[f64], x_true: &[f64]) -> f64 {
     }
     s / x.len() as f64
 }
+
+/// A sample as the learned solvers see it: the data, the rRIM's `b = P y` and start `x0`, and
+/// the true glue function.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prepared {
+    /// `1/τ(ω)` on the operator's `ω` grid (meV, unscaled).
+    pub y: Vec<f64>,
+    /// `P y`.
+    pub b: Vec<f64>,
+    /// The rRIM's random start, uniform in `[0, 0.1)`.
+    pub x0: Vec<f64>,
+    /// The glue function.
+    pub x: Vec<f64>,
+}
+
+/// `C = P A` (`n x n`, row-major) of the operator, and each sample prepared with a start
+/// drawn from `seed`; `h` in the paper's scaled units (0.01).
+pub fn prepare(
+    op: &super::Operator,
+    h: f64,
+    samples: &[super::data::Sample],
+    seed: u64,
+) -> Result<(Vec<f64>, Vec<Prepared>), super::SpectralError> {
+    let p = super::landweber::preconditioner(op, h)?;
+    let pa = &p * &op.a;
+    let n = op.cols();
+    let c = (0..n * n).map(|k| pa[(k / n, k % n)]).collect();
+    let mut rng = SplitMix64(seed);
+    let prepared = samples
+        .iter()
+        .map(|s| Prepared {
+            b: (0..n)
+                .map(|j| (0..s.y.len()).map(|i| p[(j, i)] * s.y[i]).sum())
+                .collect(),
+            x0: (0..n).map(|_| rng.range(0.0, 0.1)).collect(),
+            y: s.y.clone(),
+            x: s.x.clone(),
+        })
+        .collect();
+    Ok((c, prepared))
+}
+
+/// One of the three learned solvers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Model {
+    /// The regularized recurrent inference machine.
+    Rrim(Rrim),
+    /// The fully connected baseline.
+    Fcn(Fcn),
+    /// The convolutional baseline.
+    Cnn(Cnn),
+}
+
+impl Model {
+    /// The model's name on the command line and in tables.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Model::Rrim(_) => "rrim",
+            Model::Fcn(_) => "fcn",
+            Model::Cnn(_) => "cnn",
+        }
+    }
+
+    /// The parameters as one vector.
+    pub fn params(&self) -> Vec<f64> {
+        use backsolve_core::Differentiable;
+        match self {
+            Model::Rrim(n) => n.to_reals(),
+            Model::Fcn(n) => n.to_reals(),
+            Model::Cnn(n) => n.to_reals(),
+        }
+    }
+
+    /// The same architecture with the parameters `params`.
+    pub fn with_params(&self, params: &[f64]) -> Model {
+        use backsolve_core::Differentiable;
+        let mut m = self.clone();
+        match &mut m {
+            Model::Rrim(n) => n.read_reals(params),
+            Model::Fcn(n) => n.read_reals(params),
+            Model::Cnn(n) => n.read_reals(params),
+        };
+        m
+    }
+}
+
+/// A [`Model`] with its operator's `C = P A`, trained on [`Prepared`] samples by
+/// [`backsolve_core::inverse::train`]. The rRIM's loss is the accumulated loss over its steps,
+/// the baselines' the mean squared error.
+pub struct Trainer {
+    /// The architecture (its parameters are ignored: the trainer's are passed in).
+    pub model: Model,
+    /// `C = P A`.
+    pub c: Vec<f64>,
+}
+
+fn zeroed<T: backsolve_core::Differentiable>(like: &T) -> T {
+    let mut z = like.clone();
+    z.read_reals(&vec![0.0; like.n_reals()]);
+    z
+}
+
+impl Trainer {
+    /// The estimate of the glue function for one sample (the rRIM's last step).
+    pub fn predict(&self, params: &[f64], s: &Prepared) -> Vec<f64> {
+        match self.model.with_params(params) {
+            Model::Rrim(n) => rrim_estimates(&n, &self.c, &s.b, &s.x0)
+                .pop()
+                .unwrap_or_else(|| s.x0.clone()),
+            Model::Fcn(n) => fcn_predict(&n, &s.y),
+            Model::Cnn(n) => cnn_predict(&n, &s.y),
+        }
+    }
+
+    /// The mean squared error of the estimates over `samples`.
+    pub fn mse(&self, params: &[f64], samples: &[Prepared]) -> f64 {
+        let total: f64 = samples
+            .iter()
+            .map(|s| {
+                let e = self.predict(params, s);
+                e.iter()
+                    .zip(&s.x)
+                    .map(|(a, b)| (a - b).powi(2))
+                    .sum::<f64>()
+                    / e.len() as f64
+            })
+            .sum();
+        total / samples.len().max(1) as f64
+    }
+}
+
+impl backsolve_core::inverse::Learner for Trainer {
+    type Sample = Prepared;
+
+    fn loss_and_gradient(&self, params: &[f64], s: &Prepared, grad: &mut [f64]) -> f64 {
+        use backsolve_core::Differentiable;
+        let (loss, g) = match self.model.with_params(params) {
+            Model::Rrim(n) => {
+                let mut d = zeroed(&n);
+                let l = rrim_loss_pullback(&n, &self.c, &s.b, &s.x0, &s.x, 1.0, &mut d);
+                (l, d.to_reals())
+            }
+            Model::Fcn(n) => {
+                let mut d = zeroed(&n);
+                (fcn_loss_pullback(&n, &s.y, &s.x, 1.0, &mut d), d.to_reals())
+            }
+            Model::Cnn(n) => {
+                let mut d = zeroed(&n);
+                (cnn_loss_pullback(&n, &s.y, &s.x, 1.0, &mut d), d.to_reals())
+            }
+        };
+        grad.iter_mut().zip(g).for_each(|(a, b)| *a += b);
+        loss
+    }
+
+    fn loss(&self, params: &[f64], s: &Prepared) -> f64 {
+        match self.model.with_params(params) {
+            Model::Rrim(n) => rrim_loss(&n, &self.c, &s.b, &s.x0, &s.x),
+            Model::Fcn(n) => fcn_loss(&n, &s.y, &s.x),
+            Model::Cnn(n) => cnn_loss(&n, &s.y, &s.x),
+        }
+    }
+}
+
+/// The rRIM's latent memory in the standard architecture.
+pub const RRIM_LATENT: usize = 32;
+/// The FCN's hidden width in the standard architecture.
+pub const FCN_HIDDEN: usize = 128;
+/// The CNN's feature channels in the standard architecture.
+pub const CNN_CHANNELS: usize = 8;
+/// The rRIM's steps `N_t`.
+pub const RRIM_STEPS: usize = 15;
+
+impl Model {
+    /// The standard architecture of `kind` (`rrim`, `fcn`, `cnn`) for `m` data and `n` glue
+    /// points, seeded; `None` for an unknown kind.
+    pub fn standard(kind: &str, m: usize, n: usize, rng: &mut SplitMix64) -> Option<Model> {
+        Some(match kind {
+            "rrim" => Model::Rrim(Rrim::new(n, RRIM_LATENT, RRIM_STEPS, rng)),
+            "fcn" => Model::Fcn(Fcn::new(m, n, FCN_HIDDEN, rng)),
+            "cnn" => Model::Cnn(Cnn::new(m, n, CNN_CHANNELS, rng)),
+            _ => return None,
+        })
+    }
+}
