@@ -167,3 +167,20 @@ fn each_model_learns_on_a_small_dataset() {
         }
     }
 }
+
+/// The standard architectures' sizes, as the README states them.
+#[test]
+fn standard_architectures() {
+    use backsolve_models::spectral::learned::Model;
+    let count = |kind| {
+        Model::standard(kind, 100, 100, &mut SplitMix64(1))
+            .unwrap()
+            .params()
+            .len()
+    };
+    assert_eq!(
+        (count("rrim"), count("fcn"), count("cnn")),
+        (25_700, 42_340, 20_476)
+    );
+    assert!(Model::standard("svm", 100, 100, &mut SplitMix64(1)).is_none());
+}
