@@ -242,7 +242,8 @@ fn load_checkpoint<P: Problem>(
     Ok(ck)
 }
 
-fn install_interrupt_handler() {
+/// Route Ctrl-C to [`interrupted`] (and to the kit's fits, which stop within a point).
+pub fn install_interrupt_handler() {
     // A second installation (a test calling twice) fails harmlessly; the first handler stays.
     // The kit's fits skip their remaining points, so a long evaluation ends within a point's
     // time rather than at the end of the epoch.
@@ -250,6 +251,11 @@ fn install_interrupt_handler() {
         INTERRUPTED.store(true, Ordering::SeqCst);
         backsolve::inverse::request_stop();
     });
+}
+
+/// Whether Ctrl-C was pressed since [`install_interrupt_handler`].
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
 }
 
 fn fresh_start<P: Problem>(

@@ -3,6 +3,7 @@
 mod config;
 mod demo;
 mod demo_lattice;
+mod demo_rrim;
 mod demo_rtd;
 mod demo_spectral;
 mod invert;
@@ -10,10 +11,12 @@ mod invert_config;
 mod invert_lattice;
 mod invert_qtbm;
 mod invert_spectral;
+mod learned;
 mod output;
 mod plot;
 mod progress;
 mod simulate;
+mod spectral_tools;
 mod study;
 mod table;
 mod text;
@@ -60,6 +63,17 @@ enum Command {
         #[arg(long)]
         resume: bool,
     },
+    /// Train a learned spectral solver (rRIM, FCN or CNN) on a seeded Gaussian-mixture
+    /// dataset on the standard operator; writes the model file (JSON) that `spectral infer`
+    /// runs. A checkpoint beside it after every epoch; Ctrl-C and `--resume` continue.
+    Train(TrainArgs),
+    /// Optical spectra: the operator's grids and matrix, and inference of glue functions from
+    /// measured scattering rates.
+    #[command(arg_required_else_help = true)]
+    Spectral {
+        #[command(subcommand)]
+        action: SpectralAction,
+    },
     /// Studies of the potential reconstruction: cost landscapes on 2D slices, error against
     /// noise, optimizer comparison; writes a Markdown table and PNGs.
     Study {
@@ -68,6 +82,80 @@ enum Command {
         study: study::Study,
         /// Output folder.
         #[arg(long, default_value = "study")]
+        out: PathBuf,
+    },
+}
+
+/// Options of `train`.
+#[derive(clap::Args, Debug)]
+struct TrainArgs {
+    /// Which model.
+    #[arg(value_enum)]
+    model: learned::Kind,
+    /// Dataset size (split 0.8 / 0.1 / 0.1 into training, validation and test).
+    #[arg(long, default_value_t = 1000)]
+    n: usize,
+    /// Noise level: the noise's standard deviation is this times each sample's maximum.
+    #[arg(long, default_value_t = 0.0)]
+    noise: f64,
+    /// Seed of the dataset, the initialization and the shuffles.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The model file to write (JSON).
+    #[arg(long)]
+    out: PathBuf,
+    /// Most epochs.
+    #[arg(long, default_value_t = 60)]
+    epochs: usize,
+    /// Samples per Adam step.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// Adam's step size in the first epoch.
+    #[arg(long, default_value_t = 1e-3)]
+    learning_rate: f64,
+    /// Step-size factor per epoch.
+    #[arg(long, default_value_t = 0.97)]
+    decay: f64,
+    /// Epochs without a lower validation loss before stopping.
+    #[arg(long, default_value_t = 8)]
+    patience: usize,
+    /// Continue an interrupted run from the checkpoint beside --out.
+    #[arg(long)]
+    resume: bool,
+}
+
+/// The `spectral` tools.
+#[derive(Subcommand, Debug)]
+enum SpectralAction {
+    /// Write omega.npy, big_omega.npy (meV) and A.npy (1/tau = A @ glue) of the standard
+    /// operator, so data can be made on the grid the models are trained on.
+    Operator {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Temperature (K).
+        #[arg(long, default_value_t = 100.0)]
+        kelvin: f64,
+    },
+    /// The glue function of every spectrum (row) of a .npy of scattering rates 1/tau(omega)
+    /// in meV, unscaled, on the operator's omega grid, by a trained model or a classical
+    /// solver; writes one row per spectrum.
+    Infer {
+        /// A model file written by `backsolve train`.
+        #[arg(long, required_unless_present = "solver", conflicts_with = "solver")]
+        model: Option<PathBuf>,
+        /// A classical solver instead of a model.
+        #[arg(long, value_enum)]
+        solver: Option<spectral_tools::SolverName>,
+        /// Noise level relative to each spectrum's maximum (the solvers with a discrepancy
+        /// rule or MaxEnt need it).
+        #[arg(long)]
+        sigma: Option<f64>,
+        /// The spectra: a 1-D array (one) or 2-D (one per row), float64.
+        #[arg(long)]
+        input: PathBuf,
+        /// The glue functions (.npy), same number of rows.
+        #[arg(long)]
         out: PathBuf,
     },
 }
@@ -118,6 +206,26 @@ enum DemoCase {
         sigma: f64,
         /// Output folder.
         #[arg(long, default_value = "demo-spectral")]
+        out: PathBuf,
+    },
+    /// Train the rRIM, the FCN and the CNN on one seeded Gaussian-mixture dataset of optical
+    /// spectra, compare their test MSE with the classical solvers' on the same samples and
+    /// on out-of-distribution shapes, and picture the rRIM's inference steps.
+    Rrim {
+        /// Seed of the dataset, the initializations and the shuffles.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Dataset size (split 0.8 / 0.1 / 0.1).
+        #[arg(long, default_value_t = 1000)]
+        n: usize,
+        /// Noise level of the data (times each sample's maximum) and of the OOD samples.
+        #[arg(long, default_value_t = 1e-2)]
+        noise: f64,
+        /// Epoch limit of each training.
+        #[arg(long, default_value_t = 60)]
+        epochs: usize,
+        /// Output folder.
+        #[arg(long, default_value = "demo-rrim")]
         out: PathBuf,
     },
     /// Generate atomic configurations whose momentum-space image matches a hidden displaced
@@ -246,6 +354,42 @@ pub fn run(cli: Cli) -> Result<(), String> {
             resume,
         } => invert_config::run(&config, out.as_deref(), resume),
         Command::Study { study, out } => study::run(study, &out),
+        Command::Train(a) => learned::run_train(&learned::TrainCommand {
+            spec: learned::Spec {
+                kind: a.model,
+                size: a.n,
+                noise: a.noise,
+                data_seed: a.seed,
+                run_seed: a.seed,
+                options: backsolve::inverse::TrainOptions {
+                    epochs: a.epochs,
+                    batch_size: a.batch_size,
+                    learning_rate: a.learning_rate,
+                    decay: a.decay,
+                    patience: a.patience,
+                    seed: a.seed,
+                },
+            },
+            out: a.out,
+            resume: a.resume,
+        }),
+        Command::Spectral { action } => match action {
+            SpectralAction::Operator { out, kelvin } => spectral_tools::run_operator(&out, kelvin),
+            SpectralAction::Infer {
+                model,
+                solver,
+                sigma,
+                input,
+                out,
+            } => {
+                let method = match (&model, solver) {
+                    (Some(path), _) => spectral_tools::Method::Model(path),
+                    (None, Some(name)) => spectral_tools::Method::Solver(name, sigma),
+                    (None, None) => unreachable!("clap requires --model or --solver"),
+                };
+                spectral_tools::run_infer(method, &input, &out)
+            }
+        },
     }
 }
 
@@ -293,6 +437,21 @@ fn run_demo(case: DemoCase) -> Result<(), String> {
                 continuation: !a.no_continuation,
             };
             return demo_lattice::run(&settings, &a.out);
+        }
+        DemoCase::Rrim {
+            seed,
+            n,
+            noise,
+            epochs,
+            out,
+        } => {
+            let settings = demo_rrim::Settings {
+                seed,
+                size: n,
+                noise,
+                epochs,
+            };
+            return demo_rrim::run(&settings, &out);
         }
         DemoCase::Spectral {
             seed,

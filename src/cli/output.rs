@@ -65,6 +65,17 @@ pub fn write_npy(path: &Path, data: &[f64], shape: &[u64]) -> Result<(), String>
     })
 }
 
+/// A JSON file as `T`: one line naming the file when it is missing or not a `T`.
+pub fn read_json_file<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}: not a backsolve file of this kind ({e})",
+            path.display()
+        )
+    })
+}
+
 /// `value` as pretty JSON, atomically.
 pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), String> {
     let text =

@@ -67,6 +67,30 @@ impl Conv1d {
     pub fn n_params(&self) -> usize {
         self.w.len() + self.b.len()
     }
+
+    /// Checks the filters' and biases' lengths against the sizes, and that kernel and stride
+    /// are positive.
+    pub fn check_shapes(&self) -> Result<(), super::ShapeError> {
+        let zero_size = |field| super::ShapeError {
+            block: "conv1d",
+            field,
+            len: 0,
+            expected: 1,
+        };
+        if self.kernel == 0 {
+            return Err(zero_size("kernel"));
+        }
+        if self.stride == 0 {
+            return Err(zero_size("stride"));
+        }
+        super::check_lengths(
+            "conv1d",
+            &[
+                ("w", &self.w, self.c_out * self.c_in * self.kernel),
+                ("b", &self.b, self.c_out),
+            ],
+        )
+    }
 }
 
 /// The convolution of a channel-major signal `x` (`c_in` channels of equal length); the result

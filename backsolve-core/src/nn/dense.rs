@@ -35,6 +35,17 @@ impl Dense {
     pub fn n_params(&self) -> usize {
         self.w.len() + self.b.len()
     }
+
+    /// Checks that the weights and biases have the lengths `n_in` and `n_out` call for.
+    pub fn check_shapes(&self) -> Result<(), super::ShapeError> {
+        super::check_lengths(
+            "dense",
+            &[
+                ("w", &self.w, self.n_in * self.n_out),
+                ("b", &self.b, self.n_out),
+            ],
+        )
+    }
 }
 
 /// `W x + b`. Panics if `x.len() != layer.n_in`.

@@ -71,6 +71,30 @@ impl GruCell {
     pub fn n_params(&self) -> usize {
         3 * self.n_hidden * (self.n_in + self.n_hidden) + 4 * self.n_hidden
     }
+
+    /// Checks every weight and bias length against `n_in` and `n_hidden`.
+    pub fn check_shapes(&self) -> Result<(), super::ShapeError> {
+        let (input, hidden, bias) = (
+            self.n_hidden * self.n_in,
+            self.n_hidden * self.n_hidden,
+            self.n_hidden,
+        );
+        super::check_lengths(
+            "gru",
+            &[
+                ("w_z", &self.w_z, input),
+                ("u_z", &self.u_z, hidden),
+                ("b_z", &self.b_z, bias),
+                ("w_r", &self.w_r, input),
+                ("u_r", &self.u_r, hidden),
+                ("b_r", &self.b_r, bias),
+                ("w_n", &self.w_n, input),
+                ("u_n", &self.u_n, hidden),
+                ("b_n", &self.b_n, bias),
+                ("c_n", &self.c_n, bias),
+            ],
+        )
+    }
 }
 
 /// The next hidden state from input `x` (`n_in`) and state `h` (`n_hidden`). Panics on other

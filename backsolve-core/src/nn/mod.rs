@@ -25,6 +25,50 @@ pub use gru::*;
 
 use crate::SplitMix64;
 
+/// A block whose parameter vectors do not have the lengths its sizes call for (a model file
+/// edited by hand or written by another version).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShapeError {
+    /// The block (`dense`, `conv1d`, `gru`).
+    pub block: &'static str,
+    /// The vector.
+    pub field: &'static str,
+    /// Its length.
+    pub len: usize,
+    /// The length the sizes call for.
+    pub expected: usize,
+}
+
+impl std::fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} layer: `{}` has {} values, its sizes call for {}",
+            self.block, self.field, self.len, self.expected
+        )
+    }
+}
+
+impl std::error::Error for ShapeError {}
+
+/// `Ok` if every `(field, vector, expected length)` matches.
+fn check_lengths(
+    block: &'static str,
+    fields: &[(&'static str, &[f64], usize)],
+) -> Result<(), ShapeError> {
+    for &(field, v, expected) in fields {
+        if v.len() != expected {
+            return Err(ShapeError {
+                block,
+                field,
+                len: v.len(),
+                expected,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Weights uniform in `[-a, a)`, `a = gain * sqrt(6 / (fan_in + fan_out))` (Glorot and Bengio
 /// 2010) for `fan_out > 0`; `a = gain * sqrt(6 / fan_in)` (He et al. 2015) with `fan_out = 0`.
 pub fn uniform_weights(

@@ -16,6 +16,17 @@
 //! **CNN.** `y/300` as one channel of length `m` → conv1d(1 → c, kernel 5, stride 2, padding 2)
 //! → tanh → conv1d(c → c, kernel 5, stride 2, padding 2) → tanh → flatten → dense(→ n), mean
 //! squared error.
+//!
+//! **Smoothing.** Every estimate the solvers report (not the training losses) is smoothed by a
+//! Gaussian kernel of [`SMOOTHING_MEV`] standard deviation on the `Ω` grid, normalized over
+//! the points inside the grid so the ends are not pulled towards zero ([`smooth`]).
+//!
+//! **Files.** A trained model, its grids and its training record are a [`SavedModel`]
+//! (serializable with the `serde` feature); [`Inference`] runs one on measured spectra.
+
+mod saved;
+
+pub use saved::{Grid, Inference, SavedModel, SavedModelError, TrainingRecord, MODEL_FORMAT};
 
 use super::landweber::DATA_SCALE;
 use backsolve_core::nn::{self, Conv1d, Dense, GruCell, Init};
@@ -24,6 +35,7 @@ use backsolve_macros::{differentiable, Differentiable};
 
 /// The rRIM's update network and its number of steps.
 #[derive(Clone, Debug, PartialEq, Differentiable)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Rrim {
     /// GRU from `[x_t ; ∇_t]` to the latent memory.
     pub cell: GruCell,
@@ -103,6 +115,7 @@ pub fn rrim_estimates(net: &Rrim, c: &[f64], b: &[f64], x0: &[f64]) -> Vec<Vec<f
 
 /// The fully connected baseline.
 #[derive(Clone, Debug, PartialEq, Differentiable)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Fcn {
     /// `m → h`.
     pub l1: Dense,
@@ -149,6 +162,7 @@ pub fn fcn_loss(net: &Fcn, y: &[f64], x_true: &[f64]) -> f64 {
 
 /// The convolutional baseline.
 #[derive(Clone, Debug, PartialEq, Differentiable)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Cnn {
     /// `1 → c` channels, kernel 5, stride 2, padding 2.
     pub c1: Conv1d,
@@ -239,10 +253,8 @@ pub fn prepare(
     let prepared = samples
         .iter()
         .map(|s| Prepared {
-            b: (0..n)
-                .map(|j| (0..s.y.len()).map(|i| p[(j, i)] * s.y[i]).sum())
-                .collect(),
-            x0: (0..n).map(|_| rng.range(0.0, 0.1)).collect(),
+            b: prepare_one(&p, &s.y),
+            x0: start_from(n, &mut rng),
             y: s.y.clone(),
             x: s.x.clone(),
         })
@@ -250,8 +262,27 @@ pub fn prepare(
     Ok((c, prepared))
 }
 
+/// `b = P y`.
+fn prepare_one(p: &backsolve_core::faer::Mat<f64>, y: &[f64]) -> Vec<f64> {
+    (0..p.nrows())
+        .map(|j| (0..y.len()).map(|i| p[(j, i)] * y[i]).sum())
+        .collect()
+}
+
+/// An rRIM start: `n` values uniform in `[0, 0.1)`.
+fn start_from(n: usize, rng: &mut SplitMix64) -> Vec<f64> {
+    (0..n).map(|_| rng.range(0.0, 0.1)).collect()
+}
+
+/// The rRIM start drawn from `seed` alone.
+fn random_start(n: usize, seed: u64) -> Vec<f64> {
+    start_from(n, &mut SplitMix64(seed))
+}
+
 /// One of the three learned solvers.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "lowercase"))]
 pub enum Model {
     /// The regularized recurrent inference machine.
     Rrim(Rrim),
@@ -324,18 +355,18 @@ impl Trainer {
 
     /// The mean squared error of the estimates over `samples`.
     pub fn mse(&self, params: &[f64], samples: &[Prepared]) -> f64 {
-        let total: f64 = samples
-            .iter()
-            .map(|s| {
-                let e = self.predict(params, s);
-                e.iter()
-                    .zip(&s.x)
-                    .map(|(a, b)| (a - b).powi(2))
-                    .sum::<f64>()
-                    / e.len() as f64
-            })
-            .sum();
-        total / samples.len().max(1) as f64
+        self.smoothed_mse(params, samples, 1.0, 0.0)
+    }
+
+    /// The mean squared error over `samples` of the estimates smoothed by [`smooth`] (grid
+    /// step `step`, kernel width `width`), samples in parallel and summed in order.
+    pub fn smoothed_mse(&self, params: &[f64], samples: &[Prepared], step: f64, width: f64) -> f64 {
+        use rayon::prelude::*;
+        let errors: Vec<f64> = samples
+            .par_iter()
+            .map(|s| squared_error(&smooth(&self.predict(params, s), step, width), &s.x))
+            .collect();
+        errors.iter().sum::<f64>() / samples.len().max(1) as f64
     }
 }
 
@@ -370,6 +401,34 @@ impl backsolve_core::inverse::Learner for Trainer {
             Model::Cnn(n) => cnn_loss(&n, &s.y, &s.x),
         }
     }
+}
+
+/// Standard deviation of the Gaussian kernel that smooths every learned estimate (meV): two
+/// points of the standard 4 meV grid, narrower than the narrowest Gaussian of the training
+/// mixtures (5 meV) plus the grid's resolution.
+pub const SMOOTHING_MEV: f64 = 8.0;
+
+/// Gaussian kernel smoothing of `x` sampled every `step` with standard deviation `width`
+/// (same unit): `x̃_j = Σ_k w_jk x_k / Σ_k w_jk`, `w_jk = exp(−(j−k)² step² / 2 width²)`
+/// over `|j − k| step <= 3 width` and the points of the grid. `width = 0` returns `x`.
+pub fn smooth(x: &[f64], step: f64, width: f64) -> Vec<f64> {
+    let positive = |v: f64| v > 0.0 && v.is_finite();
+    if !positive(width) || !positive(step) {
+        return x.to_vec();
+    }
+    let reach = (3.0 * width / step).ceil() as usize;
+    let weight = |d: usize| (-((d as f64 * step) / width).powi(2) / 2.0).exp();
+    (0..x.len())
+        .map(|j| {
+            let lo = j.saturating_sub(reach);
+            let hi = (j + reach).min(x.len() - 1);
+            let (sum, norm) = (lo..=hi).fold((0.0, 0.0), |(s, n), k| {
+                let w = weight(j.abs_diff(k));
+                (s + w * x[k], n + w)
+            });
+            sum / norm
+        })
+        .collect()
 }
 
 /// The rRIM's latent memory in the standard architecture.
