@@ -266,3 +266,58 @@ fn an_interrupted_training_resumes_to_the_uninterrupted_model() {
     std::fs::write(dir.join("part.json.checkpoint"), "{}").unwrap();
     assert_fails_in_one_line(&dir, &resumed, "part.json.checkpoint: not a backsolve file");
 }
+
+#[test]
+fn study_rrim_writes_its_sweeps_with_mean_and_spread() {
+    let dir = scratch("study-rrim");
+    let args = [
+        "study", "rrim", "--runs", "2", "--sizes", "30,40", "--noise-levels", "1e-3,1e-1",
+        "--noise-size", "30", "--epochs", "2", "--out", "s",
+    ];
+    let (code, stdout, stderr) = run(&dir, &args);
+    assert_eq!(code, 0, "{stderr}");
+    let out = dir.join("s");
+    let table = std::fs::read_to_string(out.join("rrim.md")).unwrap();
+    assert!(stdout.contains(&table));
+    let s = common::summary(&out);
+    let rows = |key: &str| s[key].as_array().unwrap().clone();
+    let methods = |key: &str| -> Vec<String> {
+        rows(key)
+            .iter()
+            .map(|r| r["method"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(methods("by_size"), ["rRIM", "FCN", "CNN"]);
+    assert_eq!(
+        methods("by_noise"),
+        ["rRIM", "FCN", "CNN", "Tikhonov GCV", "Landweber", "MaxEnt"]
+    );
+    assert_eq!(methods("ood").len(), 6);
+    for row in rows("by_size").iter().chain(&rows("by_noise")[..3]) {
+        let cells = row["cells"].as_array().unwrap();
+        assert_eq!(cells.len(), 2);
+        for c in cells {
+            let values: Vec<f64> = c["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            assert_eq!(values.len(), 2, "two runs per cell");
+            let mean = (values[0] + values[1]) / 2.0;
+            assert!((c["mean"].as_f64().unwrap() - mean).abs() <= 1e-15 * mean);
+            let std = (values[0] - values[1]).abs() / 2f64.sqrt();
+            assert!((c["std"].as_f64().unwrap() - std).abs() <= 1e-12 * mean.max(std));
+            assert!(values[0] != values[1], "runs differ in their seeds: {row}");
+        }
+    }
+    assert_eq!(s["ood_shapes"].as_array().unwrap().len(), 5);
+    for png in ["mse_vs_size", "mse_vs_noise"] {
+        assert_eq!(common::png_size(&out.join(format!("{png}.png"))), (720, 450));
+    }
+    assert_fails_in_one_line(
+        &dir,
+        &["study", "noise", "--runs", "3"],
+        "apply to study rrim only",
+    );
+}

@@ -180,7 +180,7 @@ fn standard_architectures() {
     };
     assert_eq!(
         (count("rrim"), count("fcn"), count("cnn")),
-        (25_700, 42_340, 20_476)
+        (25_700, 42_340, 41_492)
     );
     assert!(Model::standard("svm", 100, 100, &mut SplitMix64(1)).is_none());
 }

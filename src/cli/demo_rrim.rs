@@ -106,7 +106,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
                 ..default_options(s.seed)
             },
         };
-        match run_training(&spec, &op, None, false, &bar)? {
+        match run_training(&spec, &op, None, false, &bar, "")? {
             Outcome::Done(t) => trained.push(*t),
             Outcome::Interrupted => return Err("interrupted; nothing was written".into()),
         }

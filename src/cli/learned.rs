@@ -59,12 +59,12 @@ pub struct Spec {
 }
 
 /// The training options of `train`, `demo rrim` and `study rrim` unless given: Adam at
-/// 1e-3 decaying by 0.97 per epoch, batches of 32, at most 60 epochs, patience 8.
+/// 3e-3 decaying by 0.97 per epoch, batches of 32, at most 60 epochs, patience 8.
 pub fn default_options(seed: u64) -> TrainOptions {
     TrainOptions {
         epochs: 60,
         batch_size: 32,
-        learning_rate: 1e-3,
+        learning_rate: 3e-3,
         decay: 0.97,
         patience: 8,
         seed,
@@ -142,6 +142,7 @@ pub fn run_training(
     checkpoint: Option<&Path>,
     resume: bool,
     bar: &Progress,
+    label: &str,
 ) -> Result<Outcome, String> {
     spec.check()?;
     let data = dataset(op, spec.size, spec.noise, spec.data_seed);
@@ -162,7 +163,7 @@ pub fn run_training(
     };
     let clock = Instant::now();
     bar.restart(
-        format!("train {}", spec.kind.name()),
+        format!("{label}train {}", spec.kind.name()),
         spec.options.epochs,
         state.epoch,
     );
@@ -304,7 +305,14 @@ pub fn run_train(cmd: &TrainCommand) -> Result<(), String> {
     super::invert::install_interrupt_handler();
     let checkpoint = checkpoint_path(&cmd.out);
     let bar = Progress::new("train", cmd.spec.options.epochs, "epochs");
-    let outcome = run_training(&cmd.spec, &operator(), Some(&checkpoint), cmd.resume, &bar)?;
+    let outcome = run_training(
+        &cmd.spec,
+        &operator(),
+        Some(&checkpoint),
+        cmd.resume,
+        &bar,
+        "",
+    )?;
     bar.finish();
     let trained = match outcome {
         Outcome::Interrupted => {

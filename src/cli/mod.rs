@@ -18,6 +18,7 @@ mod progress;
 mod simulate;
 mod spectral_tools;
 mod study;
+mod study_rrim;
 mod table;
 mod text;
 
@@ -83,7 +84,58 @@ enum Command {
         /// Output folder.
         #[arg(long, default_value = "study")]
         out: PathBuf,
+        /// The learned-solver study's settings (study rrim only).
+        #[command(flatten)]
+        rrim: RrimStudyArgs,
     },
+}
+
+/// Options of `study rrim`.
+#[derive(clap::Args, Debug)]
+struct RrimStudyArgs {
+    /// Training runs per cell (different initializations and batch orders).
+    #[arg(long)]
+    runs: Option<usize>,
+    /// Dataset sizes of the noise-free sweep, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    sizes: Option<Vec<usize>>,
+    /// Noise levels of the noise sweep, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    noise_levels: Option<Vec<f64>>,
+    /// Dataset size of the noise sweep.
+    #[arg(long)]
+    noise_size: Option<usize>,
+    /// Epoch limit at up to 1000 samples (fewer above, for about as many Adam steps).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Seed of the datasets; run r trains with seed + r.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+impl RrimStudyArgs {
+    fn any(&self) -> bool {
+        self.runs.is_some()
+            || self.sizes.is_some()
+            || self.noise_levels.is_some()
+            || self.noise_size.is_some()
+            || self.epochs.is_some()
+            || self.seed.is_some()
+    }
+
+    /// The study's settings: by default 2 runs per cell, N = 100, 1000, 10000 and the five
+    /// noise levels at N = 1000, at most 40 epochs (about 70 minutes on 2 cores).
+    fn settings(self) -> study_rrim::Settings {
+        use backsolve::models::spectral::data::NOISE_LEVELS;
+        study_rrim::Settings {
+            runs: self.runs.unwrap_or(2),
+            sizes: self.sizes.unwrap_or(vec![100, 1000, 10_000]),
+            noise_levels: self.noise_levels.unwrap_or(NOISE_LEVELS.to_vec()),
+            noise_size: self.noise_size.unwrap_or(1000),
+            epochs: self.epochs.unwrap_or(40),
+            seed: self.seed.unwrap_or(1),
+        }
+    }
 }
 
 /// Options of `train`.
@@ -111,7 +163,7 @@ struct TrainArgs {
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
     /// Adam's step size in the first epoch.
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 3e-3)]
     learning_rate: f64,
     /// Step-size factor per epoch.
     #[arg(long, default_value_t = 0.97)]
@@ -353,7 +405,14 @@ pub fn run(cli: Cli) -> Result<(), String> {
             out,
             resume,
         } => invert_config::run(&config, out.as_deref(), resume),
-        Command::Study { study, out } => study::run(study, &out),
+        Command::Study { study, out, rrim } => match study {
+            study::Study::Rrim => study_rrim::run(&rrim.settings(), &out),
+            _ if rrim.any() => Err(format!(
+                "--runs, --sizes, --noise-levels, --noise-size, --epochs and --seed apply to study rrim only, not study {}",
+                format!("{study:?}").to_lowercase()
+            )),
+            _ => study::run(study, &out),
+        },
         Command::Train(a) => learned::run_train(&learned::TrainCommand {
             spec: learned::Spec {
                 kind: a.model,

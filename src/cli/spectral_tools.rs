@@ -102,10 +102,12 @@ fn read_spectra(input: &Path, op: &Operator) -> Result<(Vec<Vec<f64>>, bool), St
     let (rows, cols, one) = match shape.as_slice() {
         [c] => (1, *c as usize, true),
         [r, c] => (*r as usize, *c as usize, false),
-        _ => return Err(format!(
+        _ => {
+            return Err(format!(
             "--input {}: expected a 1-D spectrum or a 2-D array of spectra, got shape {shape:?}",
             input.display()
-        )),
+        ))
+        }
     };
     if cols != m {
         return Err(format!(

@@ -29,6 +29,9 @@ pub enum Study {
     Noise,
     /// Epochs and wall time of each optimizer to reach cost 1e-8.
     Optimizers,
+    /// The learned spectral solvers: test MSE against dataset size and noise level, R runs
+    /// per cell, beside the classical solvers, and out of distribution (seed 003, Fig. 2a/b).
+    Rrim,
 }
 
 /// Run a study into `out`.
@@ -39,6 +42,7 @@ pub fn run(study: Study, out: &Path) -> Result<(), String> {
         Study::Slices => slices(out)?,
         Study::Noise => noise(out)?,
         Study::Optimizers => optimizers(out)?,
+        Study::Rrim => unreachable!("study rrim has its own runner"),
     };
     let path = out.join(format!("{study:?}.md").to_lowercase());
     std::fs::write(&path, &table).map_err(|e| format!("{}: {e}", path.display()))?;

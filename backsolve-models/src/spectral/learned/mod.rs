@@ -436,7 +436,7 @@ pub const RRIM_LATENT: usize = 32;
 /// The FCN's hidden width in the standard architecture.
 pub const FCN_HIDDEN: usize = 128;
 /// The CNN's feature channels in the standard architecture.
-pub const CNN_CHANNELS: usize = 8;
+pub const CNN_CHANNELS: usize = 16;
 /// The rRIM's steps `N_t`.
 pub const RRIM_STEPS: usize = 15;
 
