@@ -271,8 +271,20 @@ fn an_interrupted_training_resumes_to_the_uninterrupted_model() {
 fn study_rrim_writes_its_sweeps_with_mean_and_spread() {
     let dir = scratch("study-rrim");
     let args = [
-        "study", "rrim", "--runs", "2", "--sizes", "30,40", "--noise-levels", "1e-3,1e-1",
-        "--noise-size", "30", "--epochs", "2", "--out", "s",
+        "study",
+        "rrim",
+        "--runs",
+        "2",
+        "--sizes",
+        "30,40",
+        "--noise-levels",
+        "1e-3,1e-1",
+        "--noise-size",
+        "30",
+        "--epochs",
+        "2",
+        "--out",
+        "s",
     ];
     let (code, stdout, stderr) = run(&dir, &args);
     assert_eq!(code, 0, "{stderr}");
@@ -313,11 +325,81 @@ fn study_rrim_writes_its_sweeps_with_mean_and_spread() {
     }
     assert_eq!(s["ood_shapes"].as_array().unwrap().len(), 5);
     for png in ["mse_vs_size", "mse_vs_noise"] {
-        assert_eq!(common::png_size(&out.join(format!("{png}.png"))), (720, 450));
+        assert_eq!(
+            common::png_size(&out.join(format!("{png}.png"))),
+            (720, 450)
+        );
     }
     assert_fails_in_one_line(
         &dir,
         &["study", "noise", "--runs", "3"],
         "apply to study rrim only",
+    );
+}
+
+#[test]
+fn demo_rrim_writes_its_tables_figures_and_runnable_models() {
+    let dir = scratch("demo-rrim");
+    let (code, stdout, stderr) = run(
+        &dir,
+        &[
+            "demo", "rrim", "--n", "30", "--epochs", "2", "--noise", "1e-3", "--out", "d",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let out = dir.join("d");
+    let table = std::fs::read_to_string(out.join("table.md")).unwrap();
+    assert!(stdout.contains(&table));
+    let s = common::summary(&out);
+    let methods: Vec<&str> = s["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            "rRIM",
+            "FCN",
+            "CNN",
+            "Tikhonov GCV",
+            "Tikhonov discrepancy",
+            "Landweber",
+            "MaxEnt"
+        ]
+    );
+    assert_eq!(s["test_samples"].as_u64(), Some(3));
+    for (k, kind) in ["rrim", "fcn", "cnn"].iter().enumerate() {
+        let saved = load(&out.join(format!("{kind}.json")));
+        let record = saved.training.as_ref().unwrap();
+        assert_eq!(
+            s["test_mse"][k].as_f64().unwrap(),
+            record.test_mse,
+            "{kind}: the table's test MSE is the model file's"
+        );
+    }
+    assert_eq!(s["ood_mse"].as_array().unwrap().len(), 7);
+    for png in [
+        "rrim_steps",
+        "rrim_steps_refit",
+        "test_0",
+        "test_2",
+        "ood_broad_gaussian",
+        "ood_triangle",
+        "validation_loss",
+    ] {
+        assert_eq!(
+            common::png_size(&out.join(format!("{png}.png"))),
+            (720, 450),
+            "{png}"
+        );
+    }
+    // Fig. 2c's array: Ω, the truth and the estimates at t = 1, 2, 3 and 15.
+    assert_eq!(read_npy(&out.join("rrim_steps.npy")).1, vec![100, 6]);
+    assert_fails_in_one_line(
+        &dir,
+        &["demo", "rrim", "--n", "5"],
+        "--n must be at least 30",
     );
 }

@@ -307,7 +307,7 @@ fn write_steps(
         "rrim_steps_refit",
         &op.omega,
         &refit,
-        ("ω (meV)", "scattering rate 1/τ(ω) / 300 meV"),
+        ("ω (meV)", "scattering rate 1/τ(ω) / (300 meV)"),
     )
 }
 
