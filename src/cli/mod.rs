@@ -124,7 +124,7 @@ impl RrimStudyArgs {
     }
 
     /// The study's settings: by default 2 runs per cell, N = 100, 1000, 10000 and the five
-    /// noise levels at N = 1000, at most 40 epochs (about 70 minutes on 2 cores).
+    /// noise levels at N = 1000, at most 40 epochs (an hour on 2 cores).
     fn settings(self) -> study_rrim::Settings {
         use backsolve::models::spectral::data::NOISE_LEVELS;
         study_rrim::Settings {
