@@ -4,8 +4,8 @@
 //! Fig. 2c/d) and the three models against the truth (Fig. 3).
 
 use super::learned::{default_options, operator, run_training, Kind, Outcome, Spec};
-use super::output::{write_json, write_npy, write_text, Staging};
-use super::plot::{write_curves, write_log_curves, Axes, YAxis};
+use super::output::{write_json, write_text, Staging};
+use super::plot::{write_curves_and_columns, write_log_curves};
 use super::progress::Progress;
 use backsolve::models::spectral::compare::{mse, Solver, Solvers};
 use backsolve::models::spectral::data::{out_of_distribution, sample, Sample};
@@ -160,7 +160,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
 
     let methods: Vec<String> = Kind::ALL
         .iter()
-        .map(|k| k.name().to_uppercase().replace("RRIM", "rRIM"))
+        .map(|k| k.label().to_string())
         .chain(CLASSICAL.iter().map(|s| s.name().to_string()))
         .collect();
     let records: Vec<_> = models
@@ -245,7 +245,7 @@ impl Evaluator<'_> {
     }
 }
 
-/// Curves and the array behind them: the abscissa, then one column per curve.
+/// `NAME.png` and `NAME.npy` of curves with owned labels.
 fn write_figure(
     out: &Path,
     name: &str,
@@ -257,20 +257,7 @@ fn write_figure(
         .iter()
         .map(|(c, k, n)| (c.as_slice(), *k, n.as_str()))
         .collect();
-    let axes = Axes {
-        x: axes.0,
-        y: axes.1,
-        scale: YAxis::Linear,
-    };
-    write_curves(&out.join(format!("{name}.png")), x, &borrowed, axes)?;
-    let rows: Vec<f64> = (0..x.len())
-        .flat_map(|i| std::iter::once(x[i]).chain(curves.iter().map(move |c| c.0[i])))
-        .collect();
-    write_npy(
-        &out.join(format!("{name}.npy")),
-        &rows,
-        &[x.len() as u64, 1 + curves.len() as u64],
-    )
+    write_curves_and_columns(out, name, x, &borrowed, axes)
 }
 
 /// Fig. 2c/d: the rRIM's estimates at t = 1, 2, 3 and 15 with the truth (`rrim_steps.png`),

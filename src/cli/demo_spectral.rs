@@ -3,7 +3,7 @@
 //! paper's Fig. 2b) and on the out-of-distribution shapes, as Markdown tables, JSON and PNGs.
 
 use super::output::{write_json, write_npy, write_text};
-use super::plot::{write_curves, Axes, YAxis};
+use super::plot::{write_curves, write_curves_and_columns, Axes, YAxis};
 use backsolve::models::spectral::compare::{mse, Solver, Solvers};
 use backsolve::models::spectral::data::{dataset, out_of_distribution, sample, NOISE_LEVELS};
 use backsolve::models::spectral::{Operator, SpectralError};
@@ -249,18 +249,7 @@ fn write_reconstruction(
             .iter()
             .map(|(c, k, n)| (c.as_slice(), *k, *n))
             .collect();
-        let axes = Axes {
-            x: axes.0,
-            y: axes.1,
-            scale: YAxis::Linear,
-        };
-        write_curves(&out.join(format!("{name}_{file}.png")), x, &borrowed, axes)?;
-        // The arrays behind the picture: the abscissa, then each curve, one column each.
-        let rows: Vec<f64> = (0..x.len())
-            .flat_map(|i| std::iter::once(x[i]).chain(curves.iter().map(move |c| c.0[i])))
-            .collect();
-        let shape = [x.len() as u64, 1 + curves.len() as u64];
-        write_npy(&out.join(format!("{name}_{file}.npy")), &rows, &shape)?;
+        write_curves_and_columns(out, &format!("{name}_{file}"), x, &borrowed, axes)?;
     }
     Ok(())
 }

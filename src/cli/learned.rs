@@ -39,6 +39,15 @@ impl Kind {
             Kind::Cnn => "cnn",
         }
     }
+
+    /// The name in tables for people: rRIM, FCN, CNN.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Rrim => "rRIM",
+            Kind::Fcn => "FCN",
+            Kind::Cnn => "CNN",
+        }
+    }
 }
 
 /// One training run: the model, its dataset and the optimizer settings.

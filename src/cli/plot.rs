@@ -66,6 +66,28 @@ pub fn write_curves(
     write_xy_curves(path, &with_points, axes)
 }
 
+/// `NAME.png`, linear curves over `x` named by `names` (abscissa, ordinate), and `NAME.npy`,
+/// the numbers behind it: the abscissa, then one column per curve.
+pub fn write_curves_and_columns(
+    dir: &Path,
+    name: &str,
+    x: &[f64],
+    curves: &[(&[f64], RGBColor, &str)],
+    names: (&str, &str),
+) -> Result<(), String> {
+    let axes = Axes {
+        x: names.0,
+        y: names.1,
+        scale: YAxis::Linear,
+    };
+    write_curves(&dir.join(format!("{name}.png")), x, curves, axes)?;
+    let rows: Vec<f64> = (0..x.len())
+        .flat_map(|i| std::iter::once(x[i]).chain(curves.iter().map(move |c| c.0[i])))
+        .collect();
+    let shape = [x.len() as u64, 1 + curves.len() as u64];
+    super::output::write_npy(&dir.join(format!("{name}.npy")), &rows, &shape)
+}
+
 /// Curves over the index `0..n` on a log axis (cost histories).
 pub fn write_log_curves(
     path: &Path,

@@ -134,13 +134,6 @@ fn check(s: &Settings) -> Result<(), String> {
     Ok(())
 }
 
-fn name(kind: Kind) -> String {
-    match kind {
-        Kind::Rrim => "rRIM".into(),
-        k => k.name().to_uppercase(),
-    }
-}
-
 /// Run `study rrim` into `out`.
 pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
     check(s)?;
@@ -189,7 +182,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
             }
         }
         by_size.push(Row {
-            method: name(kind),
+            method: kind.label().to_string(),
             cells,
         });
     }
@@ -205,7 +198,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
             )?)?));
         }
         by_noise.push(Row {
-            method: name(kind),
+            method: kind.label().to_string(),
             cells,
         });
     }
@@ -237,7 +230,7 @@ pub fn run(s: &Settings, out: &Path) -> Result<(), String> {
             .map(|smp| inference_mse(model, std::slice::from_ref(smp)).map(|v| Cell::of(vec![v])))
             .collect::<Result<Vec<Cell>, String>>()?;
         ood.push(Row {
-            method: name(*kind),
+            method: kind.label().to_string(),
             cells,
         });
     }
