@@ -139,7 +139,7 @@ pub fn run_infer(method: Method, input: &Path, out: &Path) -> Result<(), String>
             out.display()
         ));
     }
-    let (estimates, n, what) = match method {
+    let (estimates, big_omega, one, what) = match method {
         Method::Model(path) => {
             let inference = load_model(path)?
                 .inference()
@@ -154,7 +154,7 @@ pub fn run_infer(method: Method, input: &Path, out: &Path) -> Result<(), String>
                 path.display(),
                 inference.saved().model.name()
             );
-            (x, (inference.operator().big_omega.clone(), one), what)
+            (x, inference.operator().big_omega.clone(), one, what)
         }
         Method::Solver(name, sigma) => {
             if let Some(s) = sigma {
@@ -171,15 +171,11 @@ pub fn run_infer(method: Method, input: &Path, out: &Path) -> Result<(), String>
             let solvers = Solvers::new(super::learned::operator()).map_err(|e| e.to_string())?;
             let (rows, one) = read_spectra(input, &solvers.op)?;
             let x = run_solver(&solvers, name.solver(), &rows, sigma.unwrap_or(0.0))?;
-            (
-                x,
-                (solvers.op.big_omega.clone(), one),
-                format!("solver {}", name.flag()),
-            )
+            let what = format!("solver {}", name.flag());
+            (x, solvers.op.big_omega.clone(), one, what)
         }
     };
-    let ((big_omega, one), rows) = (n, estimates.len());
-    let cols = big_omega.len();
+    let (rows, cols) = (estimates.len(), big_omega.len());
     let flat: Vec<f64> = estimates.concat();
     let shape = if one {
         vec![cols as u64]

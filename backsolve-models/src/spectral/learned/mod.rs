@@ -353,20 +353,13 @@ impl Trainer {
         }
     }
 
-    /// The mean squared error of the estimates over `samples`.
+    /// The mean squared error of the (unsmoothed) estimates over `samples`.
     pub fn mse(&self, params: &[f64], samples: &[Prepared]) -> f64 {
-        self.smoothed_mse(params, samples, 1.0, 0.0)
-    }
-
-    /// The mean squared error over `samples` of the estimates smoothed by [`smooth`] (grid
-    /// step `step`, kernel width `width`), samples in parallel and summed in order.
-    pub fn smoothed_mse(&self, params: &[f64], samples: &[Prepared], step: f64, width: f64) -> f64 {
-        use rayon::prelude::*;
-        let errors: Vec<f64> = samples
-            .par_iter()
-            .map(|s| squared_error(&smooth(&self.predict(params, s), step, width), &s.x))
-            .collect();
-        errors.iter().sum::<f64>() / samples.len().max(1) as f64
+        let total: f64 = samples
+            .iter()
+            .map(|s| squared_error(&self.predict(params, s), &s.x))
+            .sum();
+        total / samples.len().max(1) as f64
     }
 }
 
